@@ -1,0 +1,9 @@
+#!/usr/bin/env python3
+"""Gazette's command-line entry: python build.py [build|check|serve|new] --help."""
+
+import sys
+
+from gazette.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

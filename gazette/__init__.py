@@ -1,0 +1,3 @@
+"""Gazette: a static site generator for newsletter archives."""
+
+__version__ = "0.1.0"

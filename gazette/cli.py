@@ -1,0 +1,166 @@
+"""Command line: ``python build.py [build|check|serve|new] ...``.
+
+Exit codes: 0 success, 1 content errors, 2 usage or configuration errors,
+3 an internal bug (with a traceback and a request to report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .diagnostics import (
+    EXIT_CONTENT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    ContentError,
+    Diagnostic,
+    UsageError,
+)
+from .model import BuildOptions
+from .pipeline import BuildRequest, BuildResult, build_site, check_site
+from .progress import RichProgress
+
+COMMANDS = ("build", "check", "serve", "new")
+
+
+def _now(value: str | None) -> datetime:
+    """Build time: --now, else SOURCE_DATE_EPOCH (reproducible builds), else the clock."""
+    if value:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
+def _common(parser: argparse.ArgumentParser, *, writes: bool) -> None:
+    parser.add_argument(
+        "--project", type=Path, default=Path("."), help="project folder holding site.toml"
+    )
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors (CI)")
+    parser.add_argument("--drafts", action="store_true", help="include items with draft: true")
+    parser.add_argument("--future", action="store_true", help="include items dated in the future")
+    parser.add_argument(
+        "--now", metavar="ISO-DATETIME", help="pretend the build runs at this time"
+    )
+    parser.add_argument(
+        "--base-url", metavar="URL", help="override site.base_url, e.g. https://user.github.io/repo/"
+    )
+    if writes:
+        parser.add_argument(
+            "--output", type=Path, metavar="DIR", help="output folder (default: <project>/site)"
+        )
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python build.py",
+        description="Gazette builds a newsletter archive (site.toml + content/) into a static "
+        "site. With no command, it builds.",
+        epilog="Exit codes: 0 ok, 1 content errors, 2 usage or configuration errors, "
+        "3 internal error.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser("build", help="build the site into site/ (the default)")
+    _common(build, writes=True)
+    check = commands.add_parser("check", help="validate all content without writing anything")
+    _common(check, writes=False)
+    serve = commands.add_parser("serve", help="build, serve on localhost and rebuild on change")
+    _common(serve, writes=True)
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    new = commands.add_parser("new", help="scaffold a new item with valid front matter")
+    new.add_argument("--project", type=Path, default=Path("."), help="project folder")
+    new.add_argument("--title", required=True, help="the item's title")
+    new.add_argument("--issue", required=True, help="issue id, e.g. 2020-08")
+    new.add_argument("--section", required=True, help="section id from site.toml")
+    new.add_argument("--tags", default="", help='comma-separated tags, e.g. "5G, MIIT"')
+    new.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    new.add_argument("--slug", help="URL slug (default: from the title)")
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    argv = list(argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "build")
+    return make_parser().parse_args(argv)
+
+
+def _request(args: argparse.Namespace) -> BuildRequest:
+    options = BuildOptions(
+        now=_now(args.now), drafts=args.drafts, future=args.future, strict=args.strict
+    )
+    return BuildRequest(
+        project=args.project,
+        options=options,
+        output=getattr(args, "output", None),
+        base_url=args.base_url,
+    )
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+
+
+def _summary(result: BuildResult, seconds: float, verb: str) -> str:
+    pages = sum(1 for url in result.files if url.endswith("/") or url.endswith(".html"))
+    return (
+        f"{verb} {len(result.site.items)} items, {len(result.site.issues)} issues: "
+        f"{pages} pages, {len(result.files)} files in {seconds:.2f} s"
+    )
+
+
+def run_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    request = _request(args)
+    with RichProgress() as progress:
+        result = (check_site if args.command == "check" else build_site)(request, progress)
+    print_diagnostics(result.warnings)
+    verb = "Checked" if args.command == "check" else "Built"
+    print(_summary(result, time.perf_counter() - started, verb), file=sys.stderr)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.command == "new":
+            from .scaffold import run_new
+
+            return run_new(args)
+        if args.command == "serve":
+            from .serve_command import run_serve
+
+            return run_serve(args, _request(args))
+        return run_build(args)
+    except ContentError as exc:
+        print_diagnostics(exc.diagnostics)
+        errors = sum(1 for d in exc.diagnostics if d.is_error)
+        print(f"Build failed: {errors} error(s). site/ was not changed.", file=sys.stderr)
+        return EXIT_CONTENT
+    except UsageError as exc:
+        print_diagnostics(exc.diagnostics)
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("Interrupted. site/ was not changed.", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(
+            "Internal error: this is a bug in Gazette, not in your content. Please report it "
+            "with the traceback above.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

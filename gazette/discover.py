@@ -1,0 +1,116 @@
+"""Find content files, read them, and refuse anything that leaves ``content/``.
+
+The rule for what is content (documented in the README): ``*.md`` files under
+``content/items/`` and ``content/issues/``. Hidden files and folders (``.DS_Store``,
+``.#foo.md``), editor backups (``foo.md~``, ``#foo.md#``, ``*.swp``) and
+``__pycache__`` are ignored. A symlink is followed only when it resolves inside
+``content/``; one that points outside, or loops, is an error, and nothing outside
+the project is ever read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostic, error, warning
+from .source import MAX_FILE_BYTES
+
+_JUNK_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig")
+_NEAR_MISSES = (".markdown", ".mdown", ".mkd", ".txt", ".mdx")
+
+
+@dataclass(frozen=True)
+class ContentFile:
+    path: str  # relative to the project, POSIX separators: content/items/a.md
+    data: bytes
+
+
+def is_junk(name: str) -> bool:
+    return (
+        name.startswith(".")
+        or name.endswith(_JUNK_SUFFIXES)
+        or (name.startswith("#") and name.endswith("#"))
+        or name == "__pycache__"
+    )
+
+
+def _relative(project: Path, path: Path) -> str:
+    try:
+        return path.relative_to(project).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _symlink_problem(project: Path, root: Path, entry: Path) -> Diagnostic | None:
+    where = _relative(project, entry)
+    try:
+        target = entry.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return error(
+            where, 0, "symlink-broken", "the symlink is broken or loops", "remove the symlink"
+        )
+    if not target.is_relative_to(root):
+        return error(
+            where,
+            0,
+            "symlink-outside",
+            "the symlink points outside content/; Gazette never reads files outside the project",
+            "copy the file into content/ instead of linking to it",
+        )
+    return None
+
+
+def find_markdown(project: Path, folder: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Every content file under ``folder``, sorted, with problems found on the way."""
+    root = (project / "content").resolve()
+    found: list[Path] = []
+    problems: list[Diagnostic] = []
+    visited: set[Path] = set()
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        real = current.resolve()
+        if real in visited:
+            continue
+        visited.add(real)
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(error(_relative(project, current), 0, "unreadable", str(exc)))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if is_junk(entry.name):
+                continue
+            if entry.is_symlink():
+                problem = _symlink_problem(project, root, path)
+                if problem:
+                    problems.append(problem)
+                    continue
+            if entry.is_dir():
+                stack.append(path)
+            elif entry.name.endswith(".md"):
+                found.append(path)
+            elif entry.name.endswith(_NEAR_MISSES):
+                problems.append(
+                    warning(
+                        _relative(project, path),
+                        0,
+                        "not-content",
+                        "this file is ignored: only .md files are content",
+                        "rename it to end in .md",
+                    )
+                )
+    return sorted(found), problems
+
+
+def read_limited(path: Path) -> bytes:
+    """Read at most one byte past the size limit, so a huge file cannot exhaust memory."""
+    with path.open("rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def read_files(project: Path, paths: list[Path]) -> list[ContentFile]:
+    return [ContentFile(_relative(project, p), read_limited(p)) for p in paths]

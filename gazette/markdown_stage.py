@@ -1,0 +1,103 @@
+"""Render every Markdown body: from the cache when possible, else in parallel.
+
+Rendering is the costly step of a build, so bodies whose key (text, renderer
+version, extensions) is already cached are not rendered again, and the rest are
+spread over a process pool. Small batches render in-process, where starting
+workers would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+
+import markdown
+
+from .cache import RenderCache, render_key
+from .markdown_render import render_markdown
+from .model import Heading
+
+# (dotted extension name, its options): picklable, unlike Extension instances.
+ExtensionSpec = tuple[str, dict]
+Rendered = tuple[str, tuple[Heading, ...], str]
+PARALLEL_THRESHOLD = 64
+
+
+def fingerprint(specs: Sequence[ExtensionSpec]) -> str:
+    return json.dumps(specs, sort_keys=True, default=str)
+
+
+@lru_cache(maxsize=8)
+def _extensions(frozen_specs: str) -> tuple[markdown.Extension, ...]:
+    specs = json.loads(frozen_specs)
+    builder = markdown.Markdown()
+    return tuple(builder.build_extension(name, config) for name, config in specs)
+
+
+def render_body(body: str, frozen_specs: str) -> list:
+    """Render one body to a JSON-able ``[html, [[level, id, text], ...], text]``."""
+    result = render_markdown(body, extensions=_extensions(frozen_specs))
+    headings = [[h.level, h.id, h.text] for h in result.headings]
+    return [result.html, headings, result.text]
+
+
+def _render_chunk(bodies: list[str], frozen_specs: str) -> list[list]:
+    return [render_body(body, frozen_specs) for body in bodies]
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # fork starts workers in milliseconds; elsewhere the platform default is safe.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _render_missing(
+    bodies: list[str], frozen_specs: str, workers: int, advance: Callable[[int], None]
+) -> list[list]:
+    if len(bodies) < PARALLEL_THRESHOLD or workers <= 1:
+        results = []
+        for body in bodies:
+            results.append(render_body(body, frozen_specs))
+            advance(1)
+        return results
+    size = max(8, min(64, len(bodies) // (workers * 4) or 1))
+    chunks = [bodies[i : i + size] for i in range(0, len(bodies), size)]
+    results = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        for chunk_result in pool.map(_render_chunk, chunks, [frozen_specs] * len(chunks)):
+            results.extend(chunk_result)
+            advance(len(chunk_result))
+    return results
+
+
+def render_documents(
+    documents: Sequence[tuple[str, str]],
+    specs: Sequence[ExtensionSpec],
+    cache: RenderCache,
+    *,
+    workers: int | None = None,
+    advance: Callable[[int], None] = lambda n: None,
+) -> dict[str, Rendered]:
+    """Render ``(path, body)`` pairs; returns rendered results by path."""
+    frozen = fingerprint(specs)
+    keys = {path: render_key(body, frozen) for path, body in documents}
+    cached = cache.get_many(keys.values())
+    advance(sum(1 for key in keys.values() if key in cached))
+    missing = {keys[path]: body for path, body in documents if keys[path] not in cached}
+    fresh = _render_missing(
+        list(missing.values()), frozen, workers or os.cpu_count() or 1, advance
+    )
+    for key, value in zip(missing, fresh, strict=True):
+        cache.put(key, value)
+        cached[key] = value
+    out: dict[str, Rendered] = {}
+    for path, key in keys.items():
+        html, headings, text = cached[key]  # type: ignore[misc]
+        out[path] = (html, tuple(Heading(*h) for h in headings), text)
+    return out

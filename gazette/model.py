@@ -1,0 +1,225 @@
+"""The content model: frozen dataclasses built once while loading.
+
+Nothing here is mutated after loading; derive new values with
+``dataclasses.replace``. User keys that the model does not know live in
+``extra`` rather than being set as attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _empty() -> Mapping[str, Any]:
+    return EMPTY
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """The fields of an item with ``kind: event``."""
+
+    start: datetime
+    end: datetime | None
+    location: str
+    online: bool
+    registration: str
+
+
+@dataclass(frozen=True)
+class Item:
+    path: str  # relative to the project, POSIX separators
+    slug: str
+    title: str
+    date: date
+    published: datetime  # timezone-aware; used for sorting and --future
+    issue: str
+    section: str
+    tags: tuple[str, ...]  # canonical tag names
+    summary: str = ""
+    sources: tuple[str, ...] = ()
+    draft: bool = False
+    kind: str = "news"
+    order: int | None = None
+    follows: str | None = None
+    supersedes: str | None = None
+    updated: date | None = None
+    event: Event | None = None
+    body: str = ""
+    body_line_offset: int = 0
+    lines: Mapping[str, int] = field(default_factory=_empty)  # front matter key -> line, for later diagnostics
+    extra: Mapping[str, Any] = field(default_factory=_empty)
+    html: str = ""
+    headings: tuple[Heading, ...] = ()
+    text: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"/items/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Issue:
+    path: str
+    id: str
+    number: int
+    title: str
+    date: date
+    period: str = ""
+    pdf: str = ""
+    body: str = ""
+    body_line_offset: int = 0
+    lines: Mapping[str, int] = field(default_factory=_empty)
+    extra: Mapping[str, Any] = field(default_factory=_empty)
+    html: str = ""
+    headings: tuple[Heading, ...] = ()
+    text: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"/issues/{self.id}/"
+
+
+@dataclass(frozen=True)
+class TagGroup:
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str  # canonical display name, kept as written (5G, MIIT, IoT)
+    slug: str
+    group: str
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    groups: tuple[TagGroup, ...] = ()
+    tags: tuple[Tag, ...] = ()
+    # normalised spelling (name, alias or slug) -> canonical name
+    lookup: Mapping[str, str] = field(default_factory=_empty)
+
+    @cached_property
+    def by_name(self) -> Mapping[str, Tag]:
+        return MappingProxyType({tag.name: tag for tag in self.tags})
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    abbr: str
+    expansion: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    title: str
+    base_url: str
+    description: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    about: str = ""
+
+
+@dataclass(frozen=True)
+class PluginSpec:
+    name: str
+    options: Mapping[str, Any] = field(default_factory=_empty)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    site: SiteInfo
+    sections: tuple[Section, ...]
+    plugins: tuple[PluginSpec, ...]
+    path: str = "site.toml"
+
+    @cached_property
+    def section_by_id(self) -> Mapping[str, Section]:
+        return MappingProxyType({s.id: s for s in self.sections})
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    now: datetime
+    drafts: bool = False
+    future: bool = False
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Site:
+    """The whole loaded archive. ``items`` are the published ones, newest first."""
+
+    config: Config
+    options: BuildOptions
+    items: tuple[Item, ...]
+    issues: tuple[Issue, ...]  # newest first
+    vocabulary: Vocabulary
+    glossary: tuple[GlossaryEntry, ...] = ()
+    # Results of each plugin's ``link`` hook, by plugin name.
+    data: Mapping[str, Any] = field(default_factory=_empty)
+
+    @cached_property
+    def item_by_slug(self) -> Mapping[str, Item]:
+        return MappingProxyType({item.slug: item for item in self.items})
+
+    @cached_property
+    def issue_by_id(self) -> Mapping[str, Issue]:
+        return MappingProxyType({issue.id: issue for issue in self.issues})
+
+    @cached_property
+    def items_by_issue(self) -> Mapping[str, tuple[Item, ...]]:
+        """Items of each issue in section order, then the editor's order."""
+        rank = {s.id: n for n, s in enumerate(self.config.sections)}
+        grouped: dict[str, list[Item]] = {}
+        for item in self.items:
+            grouped.setdefault(item.issue, []).append(item)
+        return MappingProxyType(
+            {
+                issue: tuple(sorted(items, key=lambda i: (rank[i.section], *issue_order(i))))
+                for issue, items in grouped.items()
+            }
+        )
+
+    def issue_sections(self, issue_id: str) -> tuple[tuple[Section, tuple[Item, ...]], ...]:
+        """An issue's items grouped by section, in site.toml's section order."""
+        grouped: dict[str, list[Item]] = {}
+        for item in self.items_by_issue.get(issue_id, ()):
+            grouped.setdefault(item.section, []).append(item)
+        return tuple(
+            (section, tuple(grouped[section.id]))
+            for section in self.config.sections
+            if section.id in grouped
+        )
+
+
+def issue_order(item: Item) -> tuple:
+    """An item's place within its section: ``order`` first, then date, then path."""
+    return (item.order is None, item.order or 0, item.date, item.path)

@@ -1,0 +1,160 @@
+"""The build pipeline: load, then link, then render, then write.
+
+This module composes the stages and owns nothing else. Each stage returns new
+values; only ``write_site`` touches the output folder, and only at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+
+from .cache import RenderCache
+from .diagnostics import ContentError, Diagnostic, strictify
+from .load import load_config, load_project, select_published, with_rendered
+from .markdown_stage import render_documents
+from .model import BuildOptions, Site
+from .plugins import (
+    Page,
+    StaticFile,
+    find_collisions,
+    load_plugins,
+    run_link,
+    run_markdown_extensions,
+    run_menu,
+    run_outputs,
+)
+from .templates import find_theme, make_environment, render_template
+from .urls import Urls, output_path
+from .write import build_lock, check_output_dir, write_site
+
+CACHE_DIR = ".gazette-cache"
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    project: Path
+    options: BuildOptions
+    output: Path | None = None
+    base_url: str | None = None
+    write: bool = True
+    use_cache: bool = True
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    files: Mapping[str, bytes]  # site-relative URL -> bytes
+    site: Site
+    warnings: tuple[Diagnostic, ...]
+    timings: Mapping[str, float] = field(default_factory=dict)
+    rendered_fresh: int = 0
+
+
+class Progress:
+    """Reports stage progress; the CLI shows a bar, tests pass the silent default."""
+
+    def stage(self, name: str, total: int = 0) -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
+
+
+def _output_dir(request: BuildRequest) -> Path:
+    return (request.output or request.project / "site").resolve()
+
+
+def _render_pages(site: Site, outputs: list, urls: Urls, project: Path, menu: tuple) -> dict:
+    theme = find_theme(project)
+    env = make_environment(theme, urls, {"site": site.config.site, "menu": menu, "gazette": site})
+    files: dict[str, bytes] = {}
+    for output in outputs:
+        try:
+            output_path(output.url)
+        except ValueError as exc:
+            from .diagnostics import error
+
+            raise ContentError(
+                [error(output.source or f"plugins/{output.producer}.py", 0, "unsafe-url", str(exc))]
+            ) from exc
+        if isinstance(output, StaticFile):
+            files[output.url] = output.data
+        elif isinstance(output, Page):
+            context = {"page": {"url": output.url}, **output.context}
+            files[output.url] = render_template(env, output.template, context, output.source).encode()
+    for name, path in theme.assets.items():
+        files.setdefault(f"/static/{name}", path.read_bytes())
+    files["/.nojekyll"] = b""
+    return files
+
+
+def build_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:
+    """Run the whole pipeline. Raises ContentError or UsageError on failure."""
+    progress = progress or Progress()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    project = request.project.resolve()
+    config = load_config(project)
+    if request.base_url:
+        base = request.base_url if request.base_url.endswith("/") else request.base_url + "/"
+        config = replace(config, site=replace(config.site, base_url=base))
+    output = _output_dir(request)
+    if request.write:
+        check_output_dir(output, project)
+    plugins = load_plugins(config, project)
+    progress.stage("Loading")
+    loaded = load_project(project)
+    loaded = replace(loaded, config=config)
+    site, problems = select_published(loaded, request.options)
+    warnings = list(loaded.warnings)
+    if any(p.is_error for p in problems):
+        raise ContentError(problems + warnings)
+    lap("load")
+    specs = run_markdown_extensions(config, plugins)
+    documents = [(d.path, d.body) for d in (*site.items, *site.issues)]
+    progress.stage("Rendering Markdown", len(documents))
+    cache_path = project / CACHE_DIR / "render.sqlite" if request.use_cache else None
+    with RenderCache(cache_path) as cache:
+        rendered = render_documents(
+            documents, specs, cache, workers=request.workers, advance=progress.advance
+        )
+    warnings += cache.problems
+    site = with_rendered(site, rendered)
+    lap("markdown")
+    progress.stage("Linking")
+    site = run_link(site, plugins)
+    menu = run_menu(site, plugins)
+    urls = Urls(config.site.base_url)
+    outputs = run_outputs(site, plugins, urls=urls)
+    collisions = find_collisions(outputs)
+    if collisions:
+        raise ContentError(collisions)
+    lap("link")
+    progress.stage("Rendering pages", len(outputs))
+    files = _render_pages(site, outputs, urls, project, menu)
+    lap("render")
+    if request.options.strict and warnings:
+        raise ContentError(strictify(warnings))
+    if request.write:
+        progress.stage("Writing")
+        with build_lock(project / CACHE_DIR / "build.lock"):
+            write_site(files, output)
+        lap("write")
+    return BuildResult(MappingProxyType(files), site, tuple(warnings), MappingProxyType(timings))
+
+
+def check_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:
+    """Validate everything a build would, without writing anything."""
+    return build_site(replace(request, write=False), progress)
+
+
+ProgressFactory = Callable[[], Progress]

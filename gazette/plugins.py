@@ -1,0 +1,281 @@
+"""The plugin contract: a few typed hooks, run in the order ``site.toml`` lists them.
+
+A plugin is a module, ``plugins/<name>.py`` in the project or in Gazette itself,
+enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
+
+``OPTIONS: dict[str, Option]``
+    The schema of its options. The core fills defaults and rejects unknown keys
+    (``plugins.<name>.<key>``) and wrong types before any hook runs.
+
+``markdown_extensions(*, options, config, **kwargs) -> list[(name, config)]``
+    Runs once, while loading, before Markdown renders. Returns Python-Markdown
+    extensions as ``("package.module:Class", {options})`` pairs, so that they can
+    be rebuilt in worker processes; they are part of the render cache key.
+
+``link(site, *, options, **kwargs) -> object``
+    Runs after every file is loaded and rendered, in plugin order. Returns
+    derived data (tag indexes, backlinks, ...) as a pure function of the frozen
+    site. The core stores it in ``site.data[<name>]`` for later plugins and
+    templates. It must not mutate ``site``.
+
+``menu(site, *, options, **kwargs) -> list[MenuEntry]``
+    Runs after every ``link``. Entries for the site navigation.
+
+``outputs(site, *, options, urls, **kwargs) -> Iterable[Page | StaticFile]``
+    Runs after every ``menu``. Returns the pages and files the plugin adds. It
+    writes nothing to disk; the core renders pages, checks that no two outputs
+    claim one URL (naming both producers), and writes the site.
+
+Every hook is called with keyword context and must accept ``**kwargs``, so that
+new arguments do not break old plugins. A hook may raise ``ContentError`` for
+problems in content; any other exception is reported as a plugin failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType, ModuleType
+from typing import Any
+
+from .diagnostics import ContentError, Diagnostic, UsageError, error
+from .fields import did_you_mean
+from .model import Config, PluginSpec, Site
+
+HOOKS = ("markdown_extensions", "link", "menu", "outputs")
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "plugins"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a plugin: its type, default and a line of documentation."""
+
+    type: type | tuple[type, ...]
+    default: Any
+    doc: str = ""
+    choices: tuple = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    """An HTML page rendered by the core from ``template`` with ``context``."""
+
+    url: str
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    producer: str = ""
+    source: str = ""  # the content file it comes from, for error messages
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    url: str
+    data: bytes
+    producer: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    title: str
+    url: str
+    weight: int = 0
+
+
+Output = Page | StaticFile
+
+
+@dataclass(frozen=True)
+class Plugin:
+    name: str
+    module: ModuleType = field(compare=False)
+    options: Mapping[str, Any]
+
+    def has(self, hook: str) -> bool:
+        return callable(getattr(self.module, hook, None))
+
+
+def _find(name: str, project: Path) -> Path | None:
+    for folder in (project / "plugins", BUILTIN_DIR):
+        candidate = folder / f"{name}.py"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _import(name: str, path: Path) -> ModuleType:
+    # A unique module name per file, so a project plugin never shadows another
+    # project's in the same process (serve rebuilds, tests).
+    module_name = f"gazette_plugin_{name}_{abs(hash(str(path)))}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _check_options(spec: PluginSpec, schema: Mapping[str, Option], path: str) -> list[Diagnostic]:
+    problems = []
+    for key, value in spec.options.items():
+        where = f"plugins.{spec.name}.{key}"
+        if key not in schema:
+            guess = did_you_mean(key, list(schema))
+            known = ", ".join(schema) or "none"
+            problems.append(
+                error(
+                    path,
+                    spec.line,
+                    "plugin-option",
+                    f"unknown option {where}",
+                    f"did you mean '{guess[0]}'?" if guess else f"its options are: {known}",
+                )
+            )
+            continue
+        option = schema[key]
+        wrong_type = not isinstance(value, option.type) or (
+            isinstance(value, bool) and option.type is int
+        )
+        if wrong_type or (option.choices and value not in option.choices):
+            expected = option.choices or getattr(option.type, "__name__", str(option.type))
+            problems.append(
+                error(
+                    path,
+                    spec.line,
+                    "plugin-option",
+                    f"{where} is {value!r}, expected {expected}",
+                    option.doc or f"see the docstring of plugins/{spec.name}.py",
+                )
+            )
+    return problems
+
+
+def load_plugins(config: Config, project: Path) -> tuple[Plugin, ...]:
+    """Import the plugins named in site.toml and validate their options (exit 2)."""
+    plugins = []
+    problems: list[Diagnostic] = []
+    for spec in config.plugins:
+        path = _find(spec.name, project)
+        if path is None:
+            available = sorted(p.stem for p in BUILTIN_DIR.glob("*.py") if p.stem != "__init__")
+            problems.append(
+                error(
+                    config.path,
+                    spec.line,
+                    "plugin-unknown",
+                    f"no plugin named '{spec.name}'",
+                    f"put plugins/{spec.name}.py in the project, or use one of "
+                    f"{', '.join(available)}",
+                )
+            )
+            continue
+        module = _import(spec.name, path)
+        schema: Mapping[str, Option] = getattr(module, "OPTIONS", {})
+        problems += _check_options(spec, schema, config.path)
+        options = {key: option.default for key, option in schema.items()}
+        options.update(spec.options)
+        plugins.append(Plugin(spec.name, module, MappingProxyType(options)))
+    if problems:
+        raise UsageError("site.toml: invalid plugin configuration", problems)
+    return tuple(plugins)
+
+
+def call(plugin: Plugin, hook: str, *args: Any, **kwargs: Any) -> Any:
+    """Run one hook, turning a crash into a diagnostic that names the plugin."""
+    try:
+        return getattr(plugin.module, hook)(*args, options=plugin.options, **kwargs)
+    except ContentError:
+        raise
+    except Exception as exc:
+        raise ContentError(
+            [
+                error(
+                    f"plugins/{plugin.name}.py",
+                    0,
+                    "plugin-failed",
+                    f"plugin '{plugin.name}' raised {type(exc).__name__} in {hook}: {exc}",
+                    "fix the plugin, or remove it from site.toml",
+                )
+            ]
+        ) from exc
+
+
+def run_markdown_extensions(config: Config, plugins: Iterable[Plugin]) -> list[tuple[str, dict]]:
+    specs: list[tuple[str, dict]] = []
+    for plugin in plugins:
+        if plugin.has("markdown_extensions"):
+            specs += [tuple(s) for s in call(plugin, "markdown_extensions", config=config) or ()]
+    return specs
+
+
+def run_link(site: Site, plugins: Iterable[Plugin]) -> Site:
+    data: dict[str, Any] = dict(site.data)
+    for plugin in plugins:
+        if plugin.has("link"):
+            data[plugin.name] = call(plugin, "link", site)
+            site = replace(site, data=MappingProxyType(dict(data)))
+    return site
+
+
+def run_menu(site: Site, plugins: Iterable[Plugin]) -> tuple[MenuEntry, ...]:
+    entries: list[MenuEntry] = []
+    for plugin in plugins:
+        if plugin.has("menu"):
+            entries += _typed(plugin, "menu", call(plugin, "menu", site), MenuEntry)
+    return tuple(sorted(entries, key=lambda e: (e.weight, e.title)))
+
+
+def _typed(plugin: Plugin, hook: str, values: Any, kinds: Any) -> list:
+    values = list(values or ())
+    for value in values:
+        if not isinstance(value, kinds):
+            raise ContentError(
+                [
+                    error(
+                        f"plugins/{plugin.name}.py",
+                        0,
+                        "plugin-bad-return",
+                        f"plugin '{plugin.name}' returned a {type(value).__name__} from {hook}",
+                        "return Page, StaticFile or MenuEntry objects from gazette.plugins",
+                    )
+                ]
+            )
+    return values
+
+
+def run_outputs(site: Site, plugins: Iterable[Plugin], **context: Any) -> list[Output]:
+    """Collect every plugin's outputs, stamped with their producer."""
+    outputs: list[Output] = []
+    for plugin in plugins:
+        if plugin.has("outputs"):
+            produced = _typed(plugin, "outputs", call(plugin, "outputs", site, **context), Output)
+            outputs += [replace(o, producer=plugin.name) for o in produced]
+    return outputs
+
+
+def find_collisions(outputs: Iterable[Output]) -> list[Diagnostic]:
+    """Two outputs for one URL is an error naming both producers."""
+    owners: dict[str, Output] = {}
+    problems = []
+    for output in outputs:
+        if output.url in owners:
+            first = owners[output.url]
+            problems.append(
+                error(
+                    output.source or first.source or "site.toml",
+                    0,
+                    "url-collision",
+                    f"the URL {output.url} is produced twice: by plugin '{first.producer}'"
+                    f"{f' from {first.source}' if first.source else ''} and by plugin "
+                    f"'{output.producer}'{f' from {output.source}' if output.source else ''}",
+                    "change a slug, or disable one of the plugins",
+                )
+            )
+        else:
+            owners[output.url] = output
+    return problems

@@ -1,0 +1,102 @@
+"""``python build.py new``: scaffold an item whose front matter is valid by construction.
+
+Tags, section and issue are checked exactly as the build checks them, and the
+written file is parsed back with ``parse_item`` before it is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from .diagnostics import EXIT_CONTENT, EXIT_OK, ContentError, Diagnostic, error
+from .fields import did_you_mean
+from .load import load_project
+from .model import Config, Vocabulary
+from .parse import parse_item
+from .urls import SLUG, slugify
+from .vocab import resolve_tag
+
+CLI = "command line"
+
+
+def _check(
+    args: argparse.Namespace, config: Config, vocabulary: Vocabulary, issue_ids: list[str]
+) -> tuple[list[str], list[Diagnostic]]:
+    problems = []
+    tags = []
+    for spelling in filter(None, (t.strip() for t in args.tags.split(","))):
+        name, suggestions = resolve_tag(vocabulary, spelling)
+        if name is None:
+            hint = (
+                f"did you mean {' or '.join(repr(s) for s in suggestions)}?"
+                if suggestions
+                else "add it to content/tags.yml first"
+            )
+            problems.append(error(CLI, 0, "unknown-tag", f"unknown tag '{spelling}'", hint))
+        elif name not in tags:
+            tags.append(name)
+    if args.section not in config.section_by_id:
+        allowed = ", ".join(config.section_by_id)
+        problems.append(
+            error(CLI, 0, "unknown-section", f"unknown section '{args.section}'",
+                  f"allowed sections: {allowed}")
+        )
+    if args.issue not in issue_ids:
+        guess = did_you_mean(args.issue, issue_ids)
+        problems.append(
+            error(CLI, 0, "unknown-issue", f"no issue has the id '{args.issue}'",
+                  f"did you mean '{guess[0]}'?" if guess else f"known issues: {', '.join(issue_ids)}")
+        )
+    slug = args.slug or slugify(args.title)
+    if not SLUG.fullmatch(slug):
+        problems.append(
+            error(CLI, 0, "empty-slug", f"the title gives no usable slug ({slug!r})",
+                  "pass --slug with lowercase letters, digits and hyphens")
+        )
+    return tags, problems
+
+
+def render_item(title: str, day: str, issue: str, section: str, tags: list[str]) -> str:
+    # JSON strings are valid double-quoted YAML scalars, so any title is safe.
+    return (
+        "---\n"
+        f"title: {json.dumps(title, ensure_ascii=False)}\n"
+        f"date: {day}\n"
+        f"issue: {json.dumps(issue)}\n"
+        f"section: {section}\n"
+        f"tags: {json.dumps(tags, ensure_ascii=False)}\n"
+        'summary: ""\n'
+        "sources: []\n"
+        "---\n\n"
+        "Write the item here in Markdown.\n"
+    )
+
+
+def run_new(args: argparse.Namespace) -> int:
+    project = args.project.resolve()
+    loaded = load_project(project)
+    issue_ids = sorted(issue.id for issue in loaded.issues)
+    tags, problems = _check(args, loaded.config, loaded.vocabulary, issue_ids)
+    day = args.date or date.today().isoformat()
+    if problems:
+        raise ContentError(problems)
+    slug = args.slug or slugify(args.title)
+    target = project / "content" / "items" / args.issue / f"{slug}.md"
+    relative = target.relative_to(project).as_posix()
+    if target.exists() or any(item.slug == slug for item in loaded.items):
+        raise ContentError(
+            [error(relative, 0, "duplicate-url", f"an item with the slug '{slug}' already exists",
+                   "pass --slug with another slug")]
+        )
+    text = render_item(args.title, day, args.issue, args.section, tags)
+    _, found = parse_item(relative, text, loaded.config, loaded.vocabulary)
+    if any(d.is_error for d in found):
+        raise ContentError(found)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"Created {relative}", file=sys.stderr)
+    return EXIT_OK if not found else EXIT_CONTENT

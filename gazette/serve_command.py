@@ -1,0 +1,60 @@
+"""``python build.py serve``: build once, then serve and rebuild on every change.
+
+Rebuilds reuse the render cache, so an edit re-renders only the changed item.
+The preview is served at the site's base path, so project-page links behave as
+they will on GitHub Pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .diagnostics import ContentError, UsageError
+from .pipeline import BuildRequest, build_site
+from .server import serve
+
+
+def run_serve(args: argparse.Namespace, request: BuildRequest) -> int:
+    from .load import load_config
+
+    project = request.project.resolve()
+    configured = request.base_url or load_config(project).site.base_url
+    base_path = urlsplit(configured).path or "/"
+    port = args.port
+    request = replace(request, base_url=f"http://{args.host}:{port}{base_path}")
+
+    def rebuild(changed: frozenset[Path]) -> bool:
+        started = time.perf_counter()
+        try:
+            result = build_site(request)
+        except (ContentError, UsageError) as exc:
+            for diagnostic in exc.diagnostics:
+                print(diagnostic.format(), file=sys.stderr)
+            print(f"Rebuild failed: {exc.__class__.__name__}; still serving the last good site.",
+                  file=sys.stderr)
+            return False
+        for warning in result.warnings:
+            print(warning.format(), file=sys.stderr)
+        elapsed = (time.perf_counter() - started) * 1000
+        print(f"Rebuilt {len(result.files)} files in {elapsed:.0f} ms", file=sys.stderr)
+        return True
+
+    if not rebuild(frozenset()):
+        return 1
+    output = (request.output or project / "site").resolve()
+    watch = [project / "content", project / "theme", project / "plugins", project / "site.toml"]
+    serve(
+        root=output,
+        rebuild=rebuild,
+        watch=watch,
+        host=args.host,
+        port=port,
+        base_path=base_path,
+        on_ready=lambda url: print(f"Serving {url} (Ctrl-C to stop)", file=sys.stderr),
+    )
+    return 0

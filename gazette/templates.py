@@ -1,0 +1,96 @@
+"""Jinja2 environment and theme assets.
+
+Autoescape is always on; content HTML reaches templates already sanitised and
+is marked safe explicitly (``|safe`` on ``item.html`` only). A project may
+override any template or asset by putting a file of the same name in its own
+``theme/``; Gazette's theme is the fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jinja2
+
+from .diagnostics import ContentError, error
+from .urls import Urls
+
+BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
+
+
+@dataclass(frozen=True)
+class Theme:
+    template_dirs: tuple[Path, ...]
+    assets: Mapping[str, Path]  # "style.css" -> file; served at /static/<name>
+
+
+def find_theme(project: Path) -> Theme:
+    roots = [project / "theme", BUILTIN_THEME]
+    roots = list(dict.fromkeys(r.resolve() for r in roots if r.is_dir()))
+    assets: dict[str, Path] = {}
+    for root in reversed(roots):  # the project's files win
+        static = root / "static"
+        if static.is_dir():
+            for path in sorted(static.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    assets[path.relative_to(static).as_posix()] = path
+    templates = tuple(r / "templates" for r in roots if (r / "templates").is_dir())
+    return Theme(templates, MappingProxyType(dict(sorted(assets.items()))))
+
+
+def format_date(value: date | datetime, style: str = "long") -> str:
+    if style == "iso":
+        return value.isoformat()
+    if style == "month":
+        return f"{value:%B} {value.year}"
+    return f"{value.day} {value:%B} {value.year}"
+
+
+def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    fingerprints = {
+        name: hashlib.blake2b(path.read_bytes(), digest_size=4).hexdigest()
+        for name, path in theme.assets.items()
+    }
+
+    def asset(name: str) -> str:
+        # A content hash in the query string, so browsers never keep a stale copy.
+        return urls.url(f"/static/{name}") + f"?v={fingerprints[name]}"
+
+    env.filters["date"] = format_date
+    env.globals.update(globals_, url=urls.url, absolute_url=urls.absolute, asset=asset)
+    return env
+
+
+def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any], source: str) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError(
+            [error(exc.filename or name, exc.lineno, "template-syntax", exc.message or str(exc))]
+        ) from exc
+    except jinja2.TemplateError as exc:
+        raise ContentError(
+            [
+                error(
+                    source or f"theme/templates/{name}",
+                    0,
+                    "template-error",
+                    f"rendering {name} failed: {exc}",
+                    "check the template and the variables it uses",
+                )
+            ]
+        ) from exc
