@@ -80,7 +80,8 @@ class Reader:
                 self.fail(f, "bad-value", f"'{key}' is {what}", f"give '{key}' a text value")
             return default
         value = f.node.value.strip()
-        if not f.node.style and "#" in self.raw_line(f.line)[f.col - 1 :]:
+        rest = self.raw_line(f.line)[f.node.end_mark.column :]
+        if not f.node.style and f.node.end_mark.line == f.node.start_mark.line and "#" in rest:
             self.problems.append(
                 warning(
                     self.path,

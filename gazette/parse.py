@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from .diagnostics import Diagnostic, error, warning
 from .fields import Reader, did_you_mean
 from .model import Config, Event, Issue, Item, Vocabulary
-from .source import Source, decode, split
+from .source import Source, clean_text, decode, split
 from .urls import SLUG, slugify
 from .vocab import resolve_tag
 from .yamlstrict import load_mapping, to_plain
@@ -39,7 +39,7 @@ TAGS_COMMENT_HINT = (
 def _open(
     path: str, data: bytes | str, required: tuple[str, ...]
 ) -> tuple[Source | None, Reader | None, list[Diagnostic]]:
-    text = data if isinstance(data, str) else decode(path, data)
+    text = clean_text(path, data) if isinstance(data, str) else decode(path, data)
     if isinstance(text, Diagnostic):
         return None, None, [text]
     source = split(path, text, required)

@@ -71,6 +71,11 @@ def decode(path: str, data: bytes) -> str | Diagnostic:
             "save the file as UTF-8 in your editor",
             col=col,
         )
+    return clean_text(path, text)
+
+
+def clean_text(path: str, text: str) -> str | Diagnostic:
+    """Drop a BOM, normalise newlines, and refuse control characters and huge lines."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     bad = _CONTROL.search(text)
     if bad:
@@ -129,7 +134,7 @@ def split(path: str, text: str, required: tuple[str, ...]) -> Source | Diagnosti
             "front matter is not closed: the opening '---' has no closing '---'",
             "add a line '---' after the last front matter key",
         )
-    _, fm_text, body = _HANDLER.split(text)
+    fm_text, body = _HANDLER.split(text)
     if len(fm_text) > MAX_FRONT_MATTER_CHARS:
         return error(
             path,

@@ -76,12 +76,21 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, line_offset: int, raw: s
     mark = exc.problem_mark or exc.context_mark
     line, col = _position(mark, line_offset) if mark else (line_offset + 1, 0)
     problem = (exc.problem or exc.context or "invalid YAML").strip()
-    raw_line = raw.split("\n")[mark.line] if mark and mark.line < raw.count("\n") + 1 else ""
+    lines = raw.split("\n")
+    at = mark.line if mark else 0
+    # libyaml often reports a problem on the line after its cause (a comment ate the rest).
+    candidates = [n for n in (at, at - 1) if 0 <= n < len(lines)]
+    raw_line = lines[candidates[0]] if candidates else ""
+    for n in candidates:
+        squeezed = lines[n].replace(" ", "")
+        if "[#" in squeezed or ",#" in squeezed:
+            raw_line, line, col = lines[n], line_offset + n + 1, lines[n].index("#") + 1
+            break
     fix = "check the indentation, brackets and quotes on this line"
     if "found character '\\t'" in problem or "\t" in raw_line[: len(raw_line) - len(raw_line.lstrip())]:
         problem = "a tab is used for indentation"
         fix = "indent with spaces, never tabs"
-    elif "mapping values are not allowed here" in problem:
+    elif "mapping values are not allowed" in problem:
         problem = "a colon followed by a space inside an unquoted value"
         fix = 'quote the value, e.g. title: "5G: the next step"'
     elif "expected a single document" in problem or "but found another document" in str(exc):
@@ -94,11 +103,16 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, line_offset: int, raw: s
 
 
 def _check_node(
-    path: str, node: Node, line_offset: int, seen: set[int], out: list[Diagnostic]
+    path: str,
+    node: Node,
+    line_offset: int,
+    seen: set[int],
+    out: list[Diagnostic],
+    where: Node | None = None,
 ) -> None:
     """Refuse aliases (a node reached twice) and explicit tags, without recursing forever."""
     if id(node) in seen:
-        line, col = _position(node.start_mark, line_offset)
+        line, col = _position((where or node).start_mark, line_offset)
         out.append(
             error(
                 path,
@@ -131,7 +145,7 @@ def _check_node(
     elif isinstance(node, MappingNode):
         for key, value in node.value:
             _check_node(path, key, line_offset, seen, out)
-            _check_node(path, value, line_offset, seen, out)
+            _check_node(path, value, line_offset, seen, out, where=key)
 
 
 def load_mapping(

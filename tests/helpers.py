@@ -1,0 +1,152 @@
+"""Test helpers: build a site from a dict of ``{path: text}``.
+
+``build_pages`` is the inline-fixture helper: it writes the files into a
+temporary project, runs the real pipeline without writing ``site/`` and returns
+``{url: html}``. Defaults give a valid minimal project, so a test only states
+the files it cares about.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gazette.config import parse_config
+from gazette.model import BuildOptions, Config, Vocabulary
+from gazette.pipeline import BuildRequest, BuildResult, build_site
+from gazette.vocab import parse_vocabulary
+
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
+
+SITE_TOML = """\
+[site]
+title = "Test Gazette"
+description = "A test archive."
+base_url = "https://example.org/"
+timezone = "UTC"
+about = "About this test archive."
+
+[[sections]]
+id = "horizontal"
+title = "Horizontal Issues"
+
+[[sections]]
+id = "ict"
+title = "ICT"
+
+[plugins.items]
+[plugins.issues]
+[plugins.home]
+"""
+
+TAGS_YML = """\
+groups:
+  horizontal:
+    name: Horizontal
+  ict:
+    name: ICT
+tags:
+  Standardisation:
+    group: horizontal
+    description: Standards policy.
+    aliases: [Standardization, Standards, Standard]
+  5G:
+    group: ict
+    description: Mobile networks.
+  MIIT:
+    group: horizontal
+    description: The ministry.
+  Cybersecurity:
+    group: ict
+    description: Security of networks.
+  AI:
+    group: ict
+    description: Artificial intelligence.
+    aliases: [Artificial Intelligence]
+"""
+
+GLOSSARY_YML = """\
+MIIT: Ministry of Industry and Information Technology
+SAC: Standardization Administration of China
+"""
+
+ISSUE = """\
+---
+id: "2020-08"
+number: 3
+title: "August–September 2020"
+date: 2020-09-30
+period: "August–September 2020"
+---
+
+Intro.
+
+## Takeaways
+
+- One.
+"""
+
+
+def item(**fields: str) -> str:
+    """An item file with valid defaults; pass front matter lines to change."""
+    values = {
+        "title": '"A title"',
+        "date": "2020-08-01",
+        "issue": '"2020-08"',
+        "section": "ict",
+        "tags": '["5G"]',
+    }
+    values.update(fields)
+    front = "".join(f"{k}: {v}\n" for k, v in values.items() if v is not None)
+    return f"---\n{front}---\n\nBody text.\n"
+
+
+DEFAULT_FILES = {
+    "site.toml": SITE_TOML,
+    "content/tags.yml": TAGS_YML,
+    "content/glossary.yml": GLOSSARY_YML,
+    "content/issues/2020-08.md": ISSUE,
+}
+
+
+def config() -> Config:
+    parsed, problems = parse_config(SITE_TOML)
+    assert parsed and not problems, problems
+    return parsed
+
+
+def vocabulary() -> Vocabulary:
+    vocab, problems = parse_vocabulary("content/tags.yml", TAGS_YML)
+    assert not problems, problems
+    return vocab
+
+
+def make_project(root: Path, files: dict[str, str | bytes], defaults: bool = True) -> Path:
+    merged: dict[str, str | bytes] = {**DEFAULT_FILES, **files} if defaults else dict(files)
+    for name, text in merged.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return root
+
+
+def build(root: Path, files: dict[str, str | bytes], **options: object) -> BuildResult:
+    project = make_project(root, files)
+    base_url = options.pop("base_url", None)
+    write = bool(options.pop("write", False))
+    opts = BuildOptions(now=options.pop("now", NOW), **options)  # type: ignore[arg-type]
+    request = BuildRequest(project, opts, base_url=base_url, write=write, workers=1)  # type: ignore[arg-type]
+    return build_site(request)
+
+
+def build_pages(root: Path, files: dict[str, str | bytes], **options: object) -> dict[str, str]:
+    """Build in memory and return ``{url: html}`` for every HTML page."""
+    result = build(root, files, **options)
+    return {
+        url: data.decode()
+        for url, data in result.files.items()
+        if url.endswith("/") or url.endswith(".html")
+    }
