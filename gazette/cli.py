@@ -49,11 +49,11 @@ def _common(parser: argparse.ArgumentParser, *, writes: bool) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors (CI)")
     parser.add_argument("--drafts", action="store_true", help="include items with draft: true")
     parser.add_argument("--future", action="store_true", help="include items dated in the future")
+    parser.add_argument("--now", metavar="ISO-DATETIME", help="pretend the build runs at this time")
     parser.add_argument(
-        "--now", metavar="ISO-DATETIME", help="pretend the build runs at this time"
-    )
-    parser.add_argument(
-        "--base-url", metavar="URL", help="override site.base_url, e.g. https://user.github.io/repo/"
+        "--base-url",
+        metavar="URL",
+        help="override site.base_url, e.g. https://user.github.io/repo/",
     )
     if writes:
         parser.add_argument(

@@ -72,7 +72,11 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
                 )
             )
     base_url = site.get("base_url", "")
-    if isinstance(base_url, str) and base_url and urlsplit(base_url).scheme not in ("http", "https"):
+    if (
+        isinstance(base_url, str)
+        and base_url
+        and urlsplit(base_url).scheme not in ("http", "https")
+    ):
         problems.append(
             error(
                 path,

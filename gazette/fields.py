@@ -150,10 +150,14 @@ class Reader:
                 if not isinstance(child, ScalarNode) or is_null(child):
                     line = f.line + (child.start_mark.line - f.node.start_mark.line)
                     self.problems.append(
-                        error(self.path, line, "bad-value", f"'{key}' holds an empty or nested entry")
+                        error(
+                            self.path, line, "bad-value", f"'{key}' holds an empty or nested entry"
+                        )
                     )
                     continue
-                values.append((child.value.strip(), f.line + child.start_mark.line - f.node.start_mark.line))
+                values.append(
+                    (child.value.strip(), f.line + child.start_mark.line - f.node.start_mark.line)
+                )
             return tuple(values)
         self.fail(
             f,

@@ -90,9 +90,7 @@ def render_documents(
     cached = cache.get_many(keys.values())
     advance(sum(1 for key in keys.values() if key in cached))
     missing = {keys[path]: body for path, body in documents if keys[path] not in cached}
-    fresh = _render_missing(
-        list(missing.values()), frozen, workers or os.cpu_count() or 1, advance
-    )
+    fresh = _render_missing(list(missing.values()), frozen, workers or os.cpu_count() or 1, advance)
     for key, value in zip(missing, fresh, strict=True):
         cache.put(key, value)
         cached[key] = value

@@ -67,7 +67,9 @@ class Item:
     event: Event | None = None
     body: str = ""
     body_line_offset: int = 0
-    lines: Mapping[str, int] = field(default_factory=_empty)  # front matter key -> line, for later diagnostics
+    lines: Mapping[str, int] = field(
+        default_factory=_empty
+    )  # front matter key -> line, for later diagnostics
     extra: Mapping[str, Any] = field(default_factory=_empty)
     html: str = ""
     headings: tuple[Heading, ...] = ()

@@ -31,8 +31,7 @@ ISSUE_KEYS = (*ISSUE_REQUIRED, "period", "pdf")
 KINDS = ("news", "event")
 OLDEST = date(1990, 1, 1)
 TAGS_COMMENT_HINT = (
-    "'#' starts a YAML comment, so 'tags: #5G #AI' is read as nothing; "
-    'write tags: ["5G", "AI"]'
+    "'#' starts a YAML comment, so 'tags: #5G #AI' is read as nothing; write tags: [\"5G\", \"AI\"]"
 )
 
 
@@ -126,8 +125,13 @@ def _event(reader: Reader, kind: str, tz: ZoneInfo) -> Event | None:
         return None
     if "start" not in reader.fields:
         reader.problems.append(
-            error(reader.path, 1, "missing-keys", "an event lacks the required key start",
-                  "add start: 2020-09-17T14:00:00+08:00")
+            error(
+                reader.path,
+                1,
+                "missing-keys",
+                "an event lacks the required key start",
+                "add start: 2020-09-17T14:00:00+08:00",
+            )
         )
         return None
     start = reader.day("start", tz)
@@ -135,12 +139,21 @@ def _event(reader: Reader, kind: str, tz: ZoneInfo) -> Event | None:
     location = reader.text("location")
     online = reader.flag("online")
     if start and end and end < start:
-        reader.fail(reader.fields["end"], "event-end", "the event ends before it starts",
-                    "check the end date and time")
+        reader.fail(
+            reader.fields["end"],
+            "event-end",
+            "the event ends before it starts",
+            "check the end date and time",
+        )
     if not location and not online:
         reader.problems.append(
-            error(reader.path, reader.fields["start"].line, "event-location",
-                  "an event needs a location or online: true", "add location: City, venue")
+            error(
+                reader.path,
+                reader.fields["start"].line,
+                "event-location",
+                "an event needs a location or online: true",
+                "add location: City, venue",
+            )
         )
     return Event(start, end, location, online, reader.url("registration")) if start else None
 
@@ -170,7 +183,9 @@ def parse_item(
     tags = _tags(reader, vocabulary)
     kind = reader.text("kind", default="news")
     if kind not in KINDS:
-        reader.fail(reader.fields["kind"], "bad-kind", f"unknown kind '{kind}'", "use news or event")
+        reader.fail(
+            reader.fields["kind"], "bad-kind", f"unknown kind '{kind}'", "use news or event"
+        )
     event = _event(reader, kind, tz)
     updated = reader.day("updated", tz)
     item = Item(
@@ -200,8 +215,13 @@ def parse_item(
     )
     if published and item.date < OLDEST:
         reader.problems.append(
-            warning(path, reader.fields["date"].line, "very-old-date",
-                    f"the date {item.date} is before {OLDEST}", "check the year")
+            warning(
+                path,
+                reader.fields["date"].line,
+                "very-old-date",
+                f"the date {item.date} is before {OLDEST}",
+                "check the year",
+            )
         )
     if any(p.is_error for p in reader.problems):
         return None, reader.problems

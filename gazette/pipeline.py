@@ -83,7 +83,9 @@ def _render_pages(site: Site, outputs: list, urls: Urls, project: Path, menu: tu
             files[output.url] = output.data
         elif isinstance(output, Page):
             context = {"page": {"url": output.url}, **output.context}
-            files[output.url] = render_template(env, output.template, context, output.source).encode()
+            files[output.url] = render_template(
+                env, output.template, context, output.source
+            ).encode()
     for name, path in theme.assets.items():
         files.setdefault(f"/static/{name}", path.read_bytes())
     files["/.nojekyll"] = b""

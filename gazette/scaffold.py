@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from datetime import date
-from pathlib import Path
 
 from .diagnostics import EXIT_CONTENT, EXIT_OK, ContentError, Diagnostic, error
 from .fields import did_you_mean
@@ -42,20 +41,35 @@ def _check(
     if args.section not in config.section_by_id:
         allowed = ", ".join(config.section_by_id)
         problems.append(
-            error(CLI, 0, "unknown-section", f"unknown section '{args.section}'",
-                  f"allowed sections: {allowed}")
+            error(
+                CLI,
+                0,
+                "unknown-section",
+                f"unknown section '{args.section}'",
+                f"allowed sections: {allowed}",
+            )
         )
     if args.issue not in issue_ids:
         guess = did_you_mean(args.issue, issue_ids)
         problems.append(
-            error(CLI, 0, "unknown-issue", f"no issue has the id '{args.issue}'",
-                  f"did you mean '{guess[0]}'?" if guess else f"known issues: {', '.join(issue_ids)}")
+            error(
+                CLI,
+                0,
+                "unknown-issue",
+                f"no issue has the id '{args.issue}'",
+                f"did you mean '{guess[0]}'?" if guess else f"known issues: {', '.join(issue_ids)}",
+            )
         )
     slug = args.slug or slugify(args.title)
     if not SLUG.fullmatch(slug):
         problems.append(
-            error(CLI, 0, "empty-slug", f"the title gives no usable slug ({slug!r})",
-                  "pass --slug with lowercase letters, digits and hyphens")
+            error(
+                CLI,
+                0,
+                "empty-slug",
+                f"the title gives no usable slug ({slug!r})",
+                "pass --slug with lowercase letters, digits and hyphens",
+            )
         )
     return tags, problems
 
@@ -89,8 +103,15 @@ def run_new(args: argparse.Namespace) -> int:
     relative = target.relative_to(project).as_posix()
     if target.exists() or any(item.slug == slug for item in loaded.items):
         raise ContentError(
-            [error(relative, 0, "duplicate-url", f"an item with the slug '{slug}' already exists",
-                   "pass --slug with another slug")]
+            [
+                error(
+                    relative,
+                    0,
+                    "duplicate-url",
+                    f"an item with the slug '{slug}' already exists",
+                    "pass --slug with another slug",
+                )
+            ]
         )
     text = render_item(args.title, day, args.issue, args.section, tags)
     _, found = parse_item(relative, text, loaded.config, loaded.vocabulary)

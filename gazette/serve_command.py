@@ -35,8 +35,10 @@ def run_serve(args: argparse.Namespace, request: BuildRequest) -> int:
         except (ContentError, UsageError) as exc:
             for diagnostic in exc.diagnostics:
                 print(diagnostic.format(), file=sys.stderr)
-            print(f"Rebuild failed: {exc.__class__.__name__}; still serving the last good site.",
-                  file=sys.stderr)
+            print(
+                f"Rebuild failed: {exc.__class__.__name__}; still serving the last good site.",
+                file=sys.stderr,
+            )
             return False
         for warning in result.warnings:
             print(warning.format(), file=sys.stderr)

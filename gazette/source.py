@@ -96,8 +96,7 @@ def clean_text(path: str, text: str) -> str | Diagnostic:
                 path,
                 number,
                 "line-too-long",
-                f"the line has {len(line_text):,} characters, over the limit of "
-                f"{MAX_LINE_CHARS:,}",
+                f"the line has {len(line_text):,} characters, over the limit of {MAX_LINE_CHARS:,}",
                 "break the line into paragraphs",
             )
     return text

@@ -75,7 +75,9 @@ def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> j
     return env
 
 
-def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any], source: str) -> str:
+def render_template(
+    env: jinja2.Environment, name: str, context: Mapping[str, Any], source: str
+) -> str:
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:

@@ -24,8 +24,10 @@ def check_output_dir(output: Path, project: Path) -> None:
     out = output.resolve()
     content = (project / "content").resolve()
     forbidden = {Path("/"), Path.home().resolve(), project.resolve(), content}
-    if out in forbidden or out.is_relative_to(content) or any(
-        p.is_relative_to(out) for p in (project.resolve(), content)
+    if (
+        out in forbidden
+        or out.is_relative_to(content)
+        or any(p.is_relative_to(out) for p in (project.resolve(), content))
     ):
         raise UsageError(
             f"{output}: refusing to build into this folder, because replacing it would delete "

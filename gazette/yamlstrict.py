@@ -87,13 +87,16 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, line_offset: int, raw: s
             raw_line, line, col = lines[n], line_offset + n + 1, lines[n].index("#") + 1
             break
     fix = "check the indentation, brackets and quotes on this line"
-    if "found character '\\t'" in problem or "\t" in raw_line[: len(raw_line) - len(raw_line.lstrip())]:
+    if (
+        "found character '\\t'" in problem
+        or "\t" in raw_line[: len(raw_line) - len(raw_line.lstrip())]
+    ):
         problem = "a tab is used for indentation"
         fix = "indent with spaces, never tabs"
     elif "mapping values are not allowed" in problem:
         problem = "a colon followed by a space inside an unquoted value"
         fix = 'quote the value, e.g. title: "5G: the next step"'
-    elif "expected a single document" in problem or "but found another document" in str(exc):
+    elif "document" in problem or "another document" in str(exc):
         problem = "a second YAML document ('---' or '...') inside front matter"
         fix = "keep one block of 'key: value' lines between the two '---' lines"
     elif "[#" in raw_line.replace(" ", "") or ",#" in raw_line.replace(" ", ""):
@@ -112,6 +115,8 @@ def _check_node(
 ) -> None:
     """Refuse aliases (a node reached twice) and explicit tags, without recursing forever."""
     if id(node) in seen:
+        if any(d.code == "yaml-alias" for d in out):
+            return  # one report is enough; an alias bomb would repeat it endlessly
         line, col = _position((where or node).start_mark, line_offset)
         out.append(
             error(

@@ -1,0 +1,6 @@
+"""Make the test helpers importable as plain modules (``from helpers import ...``)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))

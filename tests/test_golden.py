@@ -1,0 +1,23 @@
+"""Golden-site test: the fixture archive builds to exactly the committed tree.
+
+After an intended change: ``.venv/bin/python tests/regenerate_goldens.py`` and
+review ``git diff tests/golden``.
+"""
+
+from __future__ import annotations
+
+from golden_build import GOLDEN, build_golden
+
+REGENERATE = "run .venv/bin/python tests/regenerate_goldens.py and review git diff tests/golden"
+
+
+def test_golden_site_matches_committed_tree():
+    built = build_golden()
+    expected = {
+        p.relative_to(GOLDEN).as_posix(): p.read_bytes()
+        for p in sorted(GOLDEN.rglob("*"))
+        if p.is_file()
+    }
+    assert sorted(built) == sorted(expected), REGENERATE
+    changed = [path for path in built if built[path] != expected[path]]
+    assert changed == [], f"{changed} differ: {REGENERATE}"
