@@ -33,6 +33,20 @@ def _line_of(text: str, needle: str) -> int:
     return 0
 
 
+def _plugin_spec(text: str, name: str, options: dict) -> PluginSpec:
+    header = _line_of(text, f"plugins.{name}")
+    lines = text.split("\n")
+    option_lines = {}
+    for key in options:
+        for number in range(header, len(lines)):
+            if re.match(rf"\s*{re.escape(key)}\s*=", lines[number]):
+                option_lines[key] = number + 1
+                break
+    return PluginSpec(
+        name, MappingProxyType(dict(options)), header, MappingProxyType(option_lines)
+    )
+
+
 def _unknown(path: str, text: str, where: str, keys: Any, known: tuple[str, ...]) -> list:
     problems = []
     for key in keys:
@@ -135,7 +149,7 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
         )
     plugins = data.get("plugins", {})
     specs = tuple(
-        PluginSpec(name, MappingProxyType(dict(options)), _line_of(text, f"plugins.{name}"))
+        _plugin_spec(text, name, options)
         for name, options in plugins.items()
         if isinstance(options, dict)
     )

@@ -68,7 +68,7 @@ def find_markdown(project: Path, folder: Path) -> tuple[list[Path], list[Diagnos
     found: list[Path] = []
     problems: list[Diagnostic] = []
     visited: set[Path] = set()
-    stack = [folder]
+    stack = [folder] if folder.is_dir() else []  # a new archive may have no items yet
     while stack:
         current = stack.pop()
         real = current.resolve()

@@ -8,21 +8,24 @@ here, once the whole archive is known.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from .config import parse_config
 from .diagnostics import ContentError, Diagnostic, UsageError, error
-from .discover import ContentFile, find_markdown, read_files, read_limited
+from .discover import find_markdown, read_files, read_limited
 from .fields import did_you_mean
 from .model import BuildOptions, Config, GlossaryEntry, Issue, Item, Site, Vocabulary
+from .parallel import pool_context
 from .parse import parse_issue, parse_item
 from .source import decode
 from .vocab import parse_glossary, parse_vocabulary
 
-Progress = Callable[[str, int, int], None]
+PARALLEL_PARSE_THRESHOLD = 500
 
 
 @dataclass(frozen=True)
@@ -134,28 +137,51 @@ def check_relations(items: tuple[Item, ...]) -> list[Diagnostic]:
     return problems
 
 
+def _parse_batch(
+    project: Path, config: Config, vocabulary: Vocabulary, kind: str, paths: list[Path]
+) -> tuple[list, list[Diagnostic]]:
+    """Read and parse a batch of files; runs in a worker process for large archives."""
+    parsed, problems = [], []
+    for file in read_files(project, paths):
+        if kind == "issue":
+            result, found = parse_issue(file.path, file.data, config)
+        else:
+            result, found = parse_item(file.path, file.data, config, vocabulary)
+        problems += found
+        if result is not None:
+            parsed.append(result)
+    return parsed, problems
+
+
 def parse_files(
+    project: Path,
     config: Config,
     vocabulary: Vocabulary,
-    issue_files: list[ContentFile],
-    item_files: list[ContentFile],
+    issue_paths: list[Path],
+    item_paths: list[Path],
+    workers: int = 1,
 ) -> tuple[list[Issue], list[Item], list[Diagnostic]]:
-    problems: list[Diagnostic] = []
-    issues, items = [], []
-    for file in issue_files:
-        issue, found = parse_issue(file.path, file.data, config)
-        problems += found
-        if issue:
-            issues.append(issue)
-    for file in item_files:
-        item, found = parse_item(file.path, file.data, config, vocabulary)
-        problems += found
-        if item:
-            items.append(item)
+    """Parse every file, in parallel when there are enough to pay for the workers."""
+    issues, problems = _parse_batch(project, config, vocabulary, "issue", issue_paths)
+    if workers <= 1 or len(item_paths) < PARALLEL_PARSE_THRESHOLD:
+        items, found = _parse_batch(project, config, vocabulary, "item", item_paths)
+        return issues, items, problems + found
+    size = max(50, len(item_paths) // (workers * 4))
+    batches = [item_paths[i : i + size] for i in range(0, len(item_paths), size)]
+    items: list[Item] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+        jobs = [
+            pool.submit(_parse_batch, project, config, vocabulary, "item", batch)
+            for batch in batches
+        ]
+        for job in jobs:
+            parsed, found = job.result()
+            items += parsed
+            problems += found
     return issues, items, problems
 
 
-def load_project(project: Path) -> Loaded:
+def load_project(project: Path, workers: int | None = None) -> Loaded:
     """Read and parse everything. Raises ContentError with every error found."""
     config = load_config(project)
     vocabulary, problems = _read_yaml(project, "tags.yml", parse_vocabulary)
@@ -166,10 +192,7 @@ def load_project(project: Path) -> Loaded:
     item_paths, found = find_markdown(project, project / "content" / "items")
     problems += found
     issues, items, found = parse_files(
-        config,
-        vocabulary,
-        read_files(project, issue_paths),
-        read_files(project, item_paths),
+        project, config, vocabulary, issue_paths, item_paths, workers or os.cpu_count() or 1
     )
     problems += found + check_cross_references(issues, items)
     if any(p.is_error for p in problems):

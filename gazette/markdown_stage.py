@@ -9,9 +9,7 @@ workers would cost more than it saves.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
@@ -21,6 +19,7 @@ import markdown
 from .cache import RenderCache, render_key
 from .markdown_render import render_markdown
 from .model import Heading
+from .parallel import pool_context
 
 # (dotted extension name, its options): picklable, unlike Extension instances.
 ExtensionSpec = tuple[str, dict]
@@ -50,13 +49,6 @@ def _render_chunk(bodies: list[str], frozen_specs: str) -> list[list]:
     return [render_body(body, frozen_specs) for body in bodies]
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # fork starts workers in milliseconds; elsewhere the platform default is safe.
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
-
-
 def _render_missing(
     bodies: list[str], frozen_specs: str, workers: int, advance: Callable[[int], None]
 ) -> list[list]:
@@ -69,7 +61,7 @@ def _render_missing(
     size = max(8, min(64, len(bodies) // (workers * 4) or 1))
     chunks = [bodies[i : i + size] for i in range(0, len(bodies), size)]
     results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
         for chunk_result in pool.map(_render_chunk, chunks, [frozen_specs] * len(chunks)):
             results.extend(chunk_result)
             advance(len(chunk_result))

@@ -7,6 +7,7 @@ Nothing here is mutated after loading; derive new values with
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,6 +16,14 @@ from types import MappingProxyType
 from typing import Any
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+# Read-only mappings must cross process boundaries (parsing and rendering run
+# in a process pool), and MappingProxyType does not pickle by itself.
+def frozen_mapping(values: dict) -> Mapping[str, Any]:
+    return MappingProxyType(values)
+
+
+copyreg.pickle(MappingProxyType, lambda proxy: (frozen_mapping, (dict(proxy),)))
 
 
 def _empty() -> Mapping[str, Any]:
@@ -152,7 +161,8 @@ class SiteInfo:
 class PluginSpec:
     name: str
     options: Mapping[str, Any] = field(default_factory=_empty)
-    line: int = 0
+    line: int = 0  # of the [plugins.<name>] table
+    option_lines: Mapping[str, int] = field(default_factory=_empty)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ def build_site(request: BuildRequest, progress: Progress | None = None) -> Build
         check_output_dir(output, project)
     plugins = load_plugins(config, project)
     progress.stage("Loading")
-    loaded = load_project(project)
+    loaded = load_project(project, request.workers)
     loaded = replace(loaded, config=config)
     site, problems = select_published(loaded, request.options)
     warnings = list(loaded.warnings)

@@ -124,13 +124,14 @@ def _check_options(spec: PluginSpec, schema: Mapping[str, Option], path: str) ->
     problems = []
     for key, value in spec.options.items():
         where = f"plugins.{spec.name}.{key}"
+        line = spec.option_lines.get(key, spec.line)
         if key not in schema:
             guess = did_you_mean(key, list(schema))
             known = ", ".join(schema) or "none"
             problems.append(
                 error(
                     path,
-                    spec.line,
+                    line,
                     "plugin-option",
                     f"unknown option {where}",
                     f"did you mean '{guess[0]}'?" if guess else f"its options are: {known}",
@@ -146,7 +147,7 @@ def _check_options(spec: PluginSpec, schema: Mapping[str, Option], path: str) ->
             problems.append(
                 error(
                     path,
-                    spec.line,
+                    line,
                     "plugin-option",
                     f"{where} is {value!r}, expected {expected}",
                     option.doc or f"see the docstring of plugins/{spec.name}.py",

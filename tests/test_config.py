@@ -52,7 +52,7 @@ def test_unknown_plugin_option_names_the_key_path():
     with pytest.raises(UsageError) as caught:
         load_plugins(parsed, Path("/nonexistent"))
     assert [d.format() for d in caught.value.diagnostics] == [
-        "site.toml:20: error[plugin-option]: unknown option plugins.home.recnt. "
+        "site.toml:19: error[plugin-option]: unknown option plugins.home.recnt. "
         "Fix: did you mean 'recent'?"
     ]
 

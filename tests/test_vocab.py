@@ -23,7 +23,10 @@ def test_aliases_case_and_hash_resolve_to_canonical():
 
 
 def test_unknown_tag_suggests_nearest_names_and_aliases():
-    assert resolve_tag(vocabulary(), "Standardizaton") == (None, ["Standardization"])
+    assert resolve_tag(vocabulary(), "Standardizaton") == (
+        None,
+        ["Standardization", "Standardisation", "Standard"],
+    )
     assert resolve_tag(vocabulary(), "Cybersecurty") == (None, ["Cybersecurity"])
 
 
