@@ -1,102 +1,137 @@
-"""The render cache: rendered Markdown keyed by a hash of everything that shapes it.
+"""The build cache: parsed files and rendered Markdown, keyed by what shapes them.
 
 SQLite (standard library) rather than one file per entry: a warm rebuild of
-10,000 items reads one file, and a write is atomic. A corrupt or incompatible
-cache is discarded with a warning and rebuilt; it can never change the output,
-because the key covers the source text, the renderer version and the Markdown
-extensions with their options.
+10,000 items reads one file, and a write is atomic. Two tables:
+
+- ``render``: rendered Markdown (JSON), keyed by a hash of the body, the renderer
+  version and the Markdown extensions with their options.
+- ``parsed``: parsed items and issues (pickle), keyed by path, size and
+  modification time plus a hash of ``site.toml`` and ``tags.yml``, so that an
+  unchanged file is not even read. The cache lives in the project folder and is
+  trusted like the project's own plugins.
+
+A corrupt or incompatible cache is discarded with a warning and rebuilt; it can
+never change the output, because every key covers all of its inputs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from .diagnostics import Diagnostic, warning
 
-# Bump when rendering changes in a way the key does not capture.
-SCHEMA = "gazette-render-3"
+# Bump when parsing or rendering changes in a way the keys do not capture.
+SCHEMA = "gazette-cache-4"
+TABLES = ("render", "parsed")
+
+
+def digest(*parts: str | bytes) -> str:
+    hasher = hashlib.blake2b(digest_size=20)
+    hasher.update(SCHEMA.encode())
+    for part in parts:
+        hasher.update(b"\x00")
+        hasher.update(part.encode() if isinstance(part, str) else part)
+    return hasher.hexdigest()
 
 
 def render_key(body: str, fingerprint: str) -> str:
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(SCHEMA.encode())
-    digest.update(fingerprint.encode())
-    digest.update(b"\x00")
-    digest.update(body.encode())
-    return digest.hexdigest()
+    return digest(fingerprint, body)
 
 
-class RenderCache:
-    """Maps keys to JSON-able render results. Use as a context manager."""
+def _encode(table: str, value: object) -> str | bytes:
+    if table == "render":
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(table: str, value: str | bytes) -> object:
+    return json.loads(value) if table == "render" else pickle.loads(value)
+
+
+class BuildCache:
+    """A key-value store per table. Use as a context manager; writes land on exit."""
 
     def __init__(self, path: Path | None):
         self.path = path
         self.problems: list[Diagnostic] = []
         self._db: sqlite3.Connection | None = None
-        self._new: dict[str, str] = {}
+        self._new: dict[str, dict[str, str | bytes]] = {table: {} for table in TABLES}
 
-    def __enter__(self) -> RenderCache:
+    def __enter__(self) -> BuildCache:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = self._open()
+            try:
+                self._db = self._connect()
+            except sqlite3.DatabaseError as exc:
+                self.problems.append(
+                    warning(
+                        str(self.path),
+                        0,
+                        "cache-discarded",
+                        f"the build cache was unreadable ({exc}) and is rebuilt",
+                        "nothing to do; this warning shows once",
+                    )
+                )
+                self.path.unlink(missing_ok=True)
+                self._db = self._connect()
         return self
 
-    def _open(self) -> sqlite3.Connection | None:
+    def _connect(self) -> sqlite3.Connection:
         assert self.path is not None
+        db = sqlite3.connect(self.path)
+        db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
+        row = db.execute("SELECT v FROM meta WHERE k = 'schema'").fetchone()
+        if row is not None and row[0] != SCHEMA:
+            db.close()
+            raise sqlite3.DatabaseError(f"it was written by another version ({row[0]})")
+        for table in TABLES:
+            db.execute(f"CREATE TABLE IF NOT EXISTS {table} (k TEXT PRIMARY KEY, v BLOB)")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+        db.commit()
+        return db
+
+    def get_many(self, table: str, keys: Iterable[str]) -> dict[str, object]:
+        if self._db is None:
+            return {}
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, object] = {}
         try:
-            db = sqlite3.connect(self.path)
-            db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
-            db.execute("CREATE TABLE IF NOT EXISTS render (k TEXT PRIMARY KEY, v TEXT)")
-            row = db.execute("SELECT v FROM meta WHERE k = 'schema'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
-                db.commit()
-            elif row[0] != SCHEMA:
-                raise sqlite3.DatabaseError(f"cache schema {row[0]}, expected {SCHEMA}")
-            return db
-        except sqlite3.DatabaseError as exc:
+            for start in range(0, len(wanted), 900):  # SQLite's variable limit
+                chunk = wanted[start : start + 900]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT k, v FROM {table} WHERE k IN ({marks})"
+                for key, value in self._db.execute(query, chunk):
+                    found[key] = _decode(table, value)
+        except (sqlite3.DatabaseError, ValueError, pickle.UnpicklingError, EOFError) as exc:
             self.problems.append(
                 warning(
                     str(self.path),
                     0,
                     "cache-discarded",
-                    f"the render cache was unreadable ({exc}) and is rebuilt",
-                    "nothing to do; this warning shows once",
+                    f"the build cache held a damaged entry ({exc}); it is ignored",
+                    "nothing to do; delete .gazette-cache/ if this repeats",
                 )
             )
-            self.path.unlink(missing_ok=True)
-            db = sqlite3.connect(self.path)
-            db.execute("CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT)")
-            db.execute("CREATE TABLE render (k TEXT PRIMARY KEY, v TEXT)")
-            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
-            db.commit()
-            return db
-
-    def get_many(self, keys: Iterable[str]) -> dict[str, object]:
-        if self._db is None:
             return {}
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, object] = {}
-        for start in range(0, len(wanted), 900):  # SQLite's variable limit
-            chunk = wanted[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for key, value in self._db.execute(
-                f"SELECT k, v FROM render WHERE k IN ({marks})", chunk
-            ):
-                found[key] = json.loads(value)
         return found
 
-    def put(self, key: str, value: object) -> None:
-        self._new[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    def put(self, table: str, key: str, value: object) -> None:
+        self._new[table][key] = _encode(table, value)
 
     def __exit__(self, *exc_info: object) -> None:
         if self._db is None:
             return
-        if self._new and exc_info[0] is None:
-            self._db.executemany("INSERT OR REPLACE INTO render VALUES (?, ?)", self._new.items())
-            self._db.commit()
-        self._db.close()
+        try:
+            if exc_info[0] is None:
+                for table, rows in self._new.items():
+                    self._db.executemany(
+                        f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows.items()
+                    )
+                self._db.commit()
+        finally:
+            self._db.close()

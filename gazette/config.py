@@ -42,9 +42,7 @@ def _plugin_spec(text: str, name: str, options: dict) -> PluginSpec:
             if re.match(rf"\s*{re.escape(key)}\s*=", lines[number]):
                 option_lines[key] = number + 1
                 break
-    return PluginSpec(
-        name, MappingProxyType(dict(options)), header, MappingProxyType(option_lines)
-    )
+    return PluginSpec(name, MappingProxyType(dict(options)), header, MappingProxyType(option_lines))
 
 
 def _unknown(path: str, text: str, where: str, keys: Any, known: tuple[str, ...]) -> list:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from .cache import BuildCache, digest
 from .config import parse_config
 from .diagnostics import ContentError, Diagnostic, UsageError, error
 from .discover import find_markdown, read_files, read_limited
@@ -137,51 +138,80 @@ def check_relations(items: tuple[Item, ...]) -> list[Diagnostic]:
     return problems
 
 
+Parsed = tuple[str, Item | Issue | None, list[Diagnostic]]  # (path, result, problems)
+
+
 def _parse_batch(
-    project: Path, config: Config, vocabulary: Vocabulary, kind: str, paths: list[Path]
-) -> tuple[list, list[Diagnostic]]:
-    """Read and parse a batch of files; runs in a worker process for large archives."""
-    parsed, problems = [], []
-    for file in read_files(project, paths):
+    project: Path, config: Config, vocabulary: Vocabulary, jobs: list[tuple[str, Path]]
+) -> list[Parsed]:
+    """Read and parse ``(kind, path)`` jobs; runs in a worker process for large archives."""
+    out: list[Parsed] = []
+    for kind, path in jobs:
+        (file,) = read_files(project, [path])
         if kind == "issue":
             result, found = parse_issue(file.path, file.data, config)
         else:
             result, found = parse_item(file.path, file.data, config, vocabulary)
-        problems += found
-        if result is not None:
-            parsed.append(result)
-    return parsed, problems
+        out.append((file.path, result, found))
+    return out
 
 
 def parse_files(
     project: Path,
     config: Config,
     vocabulary: Vocabulary,
-    issue_paths: list[Path],
-    item_paths: list[Path],
+    jobs: list[tuple[str, Path]],
     workers: int = 1,
-) -> tuple[list[Issue], list[Item], list[Diagnostic]]:
-    """Parse every file, in parallel when there are enough to pay for the workers."""
-    issues, problems = _parse_batch(project, config, vocabulary, "issue", issue_paths)
-    if workers <= 1 or len(item_paths) < PARALLEL_PARSE_THRESHOLD:
-        items, found = _parse_batch(project, config, vocabulary, "item", item_paths)
-        return issues, items, problems + found
-    size = max(50, len(item_paths) // (workers * 4))
-    batches = [item_paths[i : i + size] for i in range(0, len(item_paths), size)]
-    items: list[Item] = []
+) -> list[Parsed]:
+    """Parse files, in parallel when there are enough to pay for the workers."""
+    if workers <= 1 or len(jobs) < PARALLEL_PARSE_THRESHOLD:
+        return _parse_batch(project, config, vocabulary, jobs)
+    size = max(50, len(jobs) // (workers * 4))
+    batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    results: list[Parsed] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
-        jobs = [
-            pool.submit(_parse_batch, project, config, vocabulary, "item", batch)
-            for batch in batches
-        ]
-        for job in jobs:
-            parsed, found = job.result()
-            items += parsed
-            problems += found
-    return issues, items, problems
+        for batch in pool.map(
+            _parse_batch, *zip(*[(project, config, vocabulary, b) for b in batches], strict=True)
+        ):
+            results += batch
+    return results
 
 
-def load_project(project: Path, workers: int | None = None) -> Loaded:
+def _parse_with_cache(
+    project: Path,
+    config: Config,
+    vocabulary: Vocabulary,
+    jobs: list[tuple[str, Path]],
+    cache: BuildCache,
+    workers: int,
+) -> list[Parsed]:
+    """Parse only files whose path, size, mtime or vocabulary changed since the last build."""
+    inputs = b"".join(
+        (project / name).read_bytes() if (project / name).is_file() else b"-"
+        for name in ("site.toml", "content/tags.yml")
+    )
+    keys = {}
+    for kind, path in jobs:
+        stat = path.stat()
+        keys[path] = digest(inputs, kind, str(path), str(stat.st_size), str(stat.st_mtime_ns))
+    cached = cache.get_many("parsed", keys.values())
+    missing = [(kind, path) for kind, path in jobs if keys[path] not in cached]
+    fresh = iter(parse_files(project, config, vocabulary, missing, workers))
+    results: list[Parsed] = []
+    for _kind, path in jobs:
+        key = keys[path]
+        if key in cached:
+            results.append(cached[key])  # type: ignore[arg-type]
+        else:
+            parsed = next(fresh)
+            cache.put("parsed", key, parsed)
+            results.append(parsed)
+    return results
+
+
+def load_project(
+    project: Path, workers: int | None = None, cache: BuildCache | None = None
+) -> Loaded:
     """Read and parse everything. Raises ContentError with every error found."""
     config = load_config(project)
     vocabulary, problems = _read_yaml(project, "tags.yml", parse_vocabulary)
@@ -191,10 +221,15 @@ def load_project(project: Path, workers: int | None = None) -> Loaded:
     problems += found
     item_paths, found = find_markdown(project, project / "content" / "items")
     problems += found
-    issues, items, found = parse_files(
-        project, config, vocabulary, issue_paths, item_paths, workers or os.cpu_count() or 1
+    jobs = [("issue", p) for p in issue_paths] + [("item", p) for p in item_paths]
+    parsed = _parse_with_cache(
+        project, config, vocabulary, jobs, cache or BuildCache(None), workers or os.cpu_count() or 1
     )
-    problems += found + check_cross_references(issues, items)
+    issues = [result for _, result, _ in parsed if isinstance(result, Issue)]
+    items = [result for _, result, _ in parsed if isinstance(result, Item)]
+    for _, _, found in parsed:
+        problems += found
+    problems += check_cross_references(issues, items)
     if any(p.is_error for p in problems):
         raise ContentError(problems)
     return Loaded(config, vocabulary, glossary, tuple(issues), tuple(items), tuple(problems))

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import markdown
 
-from .cache import RenderCache, render_key
+from .cache import BuildCache, render_key
 from .markdown_render import render_markdown
 from .model import Heading
 from .parallel import pool_context
@@ -71,7 +71,7 @@ def _render_missing(
 def render_documents(
     documents: Sequence[tuple[str, str]],
     specs: Sequence[ExtensionSpec],
-    cache: RenderCache,
+    cache: BuildCache,
     *,
     workers: int | None = None,
     advance: Callable[[int], None] = lambda n: None,
@@ -79,12 +79,12 @@ def render_documents(
     """Render ``(path, body)`` pairs; returns rendered results by path."""
     frozen = fingerprint(specs)
     keys = {path: render_key(body, frozen) for path, body in documents}
-    cached = cache.get_many(keys.values())
+    cached = cache.get_many("render", keys.values())
     advance(sum(1 for key in keys.values() if key in cached))
     missing = {keys[path]: body for path, body in documents if keys[path] not in cached}
     fresh = _render_missing(list(missing.values()), frozen, workers or os.cpu_count() or 1, advance)
     for key, value in zip(missing, fresh, strict=True):
-        cache.put(key, value)
+        cache.put("render", key, value)
         cached[key] = value
     out: dict[str, Rendered] = {}
     for path, key in keys.items():

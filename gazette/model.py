@@ -17,6 +17,7 @@ from typing import Any
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
+
 # Read-only mappings must cross process boundaries (parsing and rendering run
 # in a process pool), and MappingProxyType does not pickle by itself.
 def frozen_mapping(values: dict) -> Mapping[str, Any]:

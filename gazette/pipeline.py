@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from .cache import RenderCache
+from .cache import BuildCache
 from .diagnostics import ContentError, Diagnostic, strictify
 from .load import load_config, load_project, select_published, with_rendered
 from .markdown_stage import render_documents
@@ -114,18 +114,18 @@ def build_site(request: BuildRequest, progress: Progress | None = None) -> Build
         check_output_dir(output, project)
     plugins = load_plugins(config, project)
     progress.stage("Loading")
-    loaded = load_project(project, request.workers)
-    loaded = replace(loaded, config=config)
-    site, problems = select_published(loaded, request.options)
-    warnings = list(loaded.warnings)
-    if any(p.is_error for p in problems):
-        raise ContentError(problems + warnings)
-    lap("load")
-    specs = run_markdown_extensions(config, plugins)
-    documents = [(d.path, d.body) for d in (*site.items, *site.issues)]
-    progress.stage("Rendering Markdown", len(documents))
-    cache_path = project / CACHE_DIR / "render.sqlite" if request.use_cache else None
-    with RenderCache(cache_path) as cache:
+    cache_path = project / CACHE_DIR / "cache.sqlite" if request.use_cache else None
+    with BuildCache(cache_path) as cache:
+        loaded = load_project(project, request.workers, cache)
+        loaded = replace(loaded, config=config)
+        site, problems = select_published(loaded, request.options)
+        warnings = list(loaded.warnings)
+        if any(p.is_error for p in problems):
+            raise ContentError(problems + warnings)
+        lap("load")
+        specs = run_markdown_extensions(config, plugins)
+        documents = [(d.path, d.body) for d in (*site.items, *site.issues)]
+        progress.stage("Rendering Markdown", len(documents))
         rendered = render_documents(
             documents, specs, cache, workers=request.workers, advance=progress.advance
         )

@@ -316,7 +316,34 @@ def test_corrupt_cache_is_discarded_with_a_warning_and_output_is_identical(tmp_p
     project = make_project(tmp_path, {"content/items/a.md": item()})
     build_site(_request(project))
     clean = _snapshot(project / "site")
-    (project / ".gazette-cache/render.sqlite").write_bytes(b"garbage" * 100)
+    (project / ".gazette-cache/cache.sqlite").write_bytes(b"garbage" * 100)
     result = build_site(_request(project))
     assert [w.code for w in result.warnings] == ["cache-discarded"]
     assert _snapshot(project / "site") == clean
+
+
+def test_warm_build_sees_an_edited_item(tmp_path):
+    project = make_project(tmp_path, {"content/items/a.md": item(title='"Old title"')})
+    build_site(_request(project))
+    path = project / "content/items/a.md"
+    path.write_text(item(title='"New title, longer"'))
+    result = build_site(_request(project))
+    assert "New title, longer" in result.files["/items/a/"].decode()
+
+
+def test_warm_build_rechecks_items_when_the_vocabulary_changes(tmp_path):
+    project = make_project(tmp_path, {"content/items/a.md": item(tags='["AI"]')})
+    build_site(_request(project))
+    tags = project / "content/tags.yml"
+    tags.write_text(tags.read_text().replace("  AI:\n", "  Robotics:\n"))
+    with pytest.raises(ContentError) as caught:
+        build_site(_request(project))
+    assert [d.code for d in caught.value.diagnostics] == ["unknown-tag"]
+
+
+def test_warm_build_output_equals_cold_build(tmp_path):
+    project = make_project(tmp_path, {"content/items/a.md": item(), "content/items/b.md": item()})
+    cold = build_site(_request(project, write=False, use_cache=False)).files
+    build_site(_request(project))
+    warm = build_site(_request(project, write=False)).files
+    assert dict(warm) == dict(cold)
