@@ -8,11 +8,13 @@ workers would cost more than it saves.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from pathlib import Path
 
 import markdown
 
@@ -25,10 +27,23 @@ from .parallel import pool_context
 ExtensionSpec = tuple[str, dict]
 Rendered = tuple[str, tuple[Heading, ...], str]
 PARALLEL_THRESHOLD = 64
+RENDER_SOURCES = ("markdown_render.py", "sanitize.py", "markdown_stage.py")
+
+
+@lru_cache(maxsize=1)
+def renderer_version() -> str:
+    """Versions of the libraries and our own rendering code, so upgrades invalidate the cache."""
+    from importlib.metadata import version
+
+    here = Path(__file__).parent
+    sources = b"".join((here / name).read_bytes() for name in RENDER_SOURCES)
+    libraries = ",".join(version(name) for name in ("markdown", "pymdown-extensions", "nh3"))
+    return f"{libraries}:{hashlib.sha256(sources).hexdigest()}"
 
 
 def fingerprint(specs: Sequence[ExtensionSpec]) -> str:
-    return json.dumps(specs, sort_keys=True, default=str)
+    """Everything besides the body that shapes a rendered document."""
+    return renderer_version() + json.dumps(specs, sort_keys=True, default=str)
 
 
 @lru_cache(maxsize=8)
@@ -77,8 +92,9 @@ def render_documents(
     advance: Callable[[int], None] = lambda n: None,
 ) -> dict[str, Rendered]:
     """Render ``(path, body)`` pairs; returns rendered results by path."""
-    frozen = fingerprint(specs)
-    keys = {path: render_key(body, frozen) for path, body in documents}
+    frozen = json.dumps(specs, sort_keys=True, default=str)
+    key_prefix = fingerprint(specs)
+    keys = {path: render_key(body, key_prefix) for path, body in documents}
     cached = cache.get_many("render", keys.values())
     advance(sum(1 for key in keys.values() if key in cached))
     missing = {keys[path]: body for path, body in documents if keys[path] not in cached}
