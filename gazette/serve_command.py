@@ -29,7 +29,6 @@ def run_serve(args: argparse.Namespace, request: BuildRequest) -> int:
     request = replace(request, base_url=f"http://{args.host}:{port}{base_path}")
 
     def rebuild(changed: frozenset[Path]) -> bool:
-        started = time.perf_counter()
         try:
             result = build_site(request)
         except (ContentError, UsageError) as exc:
@@ -42,12 +41,12 @@ def run_serve(args: argparse.Namespace, request: BuildRequest) -> int:
             return False
         for warning in result.warnings:
             print(warning.format(), file=sys.stderr)
-        elapsed = (time.perf_counter() - started) * 1000
-        print(f"Rebuilt {len(result.files)} files in {elapsed:.0f} ms", file=sys.stderr)
         return True
 
+    started = time.perf_counter()
     if not rebuild(frozenset()):
         return 1
+    print(f"Built the site in {time.perf_counter() - started:.2f} s", file=sys.stderr)
     output = (request.output or project / "site").resolve()
     watch = [project / "content", project / "theme", project / "plugins", project / "site.toml"]
     serve(
