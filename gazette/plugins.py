@@ -26,8 +26,9 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
     writes nothing to disk; the core renders pages, checks that no two outputs
     claim one URL (naming both producers), and writes the site.
 
-Every hook is called with keyword context and must accept ``**kwargs``, so that
-new arguments do not break old plugins. A hook may raise ``ContentError`` for
+Every hook is called with keyword context (``options``, and ``name``, the plugin's
+name in ``site.toml``) and must accept ``**kwargs``, so that new arguments do not
+break old plugins. A hook may raise ``ContentError`` for
 problems in content; any other exception is reported as a plugin failure.
 """
 
@@ -189,7 +190,9 @@ def load_plugins(config: Config, project: Path) -> tuple[Plugin, ...]:
 def call(plugin: Plugin, hook: str, *args: Any, **kwargs: Any) -> Any:
     """Run one hook, turning a crash into a diagnostic that names the plugin."""
     try:
-        return getattr(plugin.module, hook)(*args, options=plugin.options, **kwargs)
+        return getattr(plugin.module, hook)(
+            *args, options=plugin.options, name=plugin.name, **kwargs
+        )
     except ContentError:
         raise
     except Exception as exc:

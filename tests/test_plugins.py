@@ -1,0 +1,135 @@
+"""The plugin contract: order, outputs, collisions, failures and options."""
+
+from __future__ import annotations
+
+import pytest
+
+from gazette.diagnostics import ContentError
+from helpers import SITE_TOML, build, item
+
+RECORDER = """
+from gazette.plugins import MenuEntry, Option, Page, StaticFile
+
+OPTIONS = {"label": Option(str, "default", "a label")}
+
+
+def link(site, *, options, **kwargs):
+    earlier = sorted(site.data)
+    return {"label": options["label"], "seen_before_me": earlier}
+
+
+def menu(site, *, options, **kwargs):
+    return [MenuEntry(options["label"], "/" + options["label"] + ".txt", weight=50)]
+
+
+def outputs(site, *, options, urls, name, **kwargs):
+    mine = site.data[name]
+    text = f"{mine['label']} saw {mine['seen_before_me']} base={urls.url('/')}"
+    yield StaticFile("/" + options["label"] + ".txt", text.encode())
+"""
+
+
+def with_plugins(extra_toml: str) -> str:
+    return SITE_TOML + extra_toml
+
+
+def test_hooks_run_in_site_toml_order_and_see_earlier_results(tmp_path):
+    files = {
+        "plugins/alpha.py": RECORDER,
+        "plugins/beta.py": RECORDER,
+        "site.toml": with_plugins('[plugins.beta]\nlabel = "b"\n[plugins.alpha]\nlabel = "a"\n'),
+    }
+    result = build(tmp_path, files, base_url="https://x.org/sub/")
+    assert result.files["/b.txt"] == b"b saw [] base=/sub/"
+    assert result.files["/a.txt"] == b"a saw ['beta'] base=/sub/"
+    assert result.site.data["alpha"] == {"label": "a", "seen_before_me": ["beta"]}
+    home = result.files["/"].decode()
+    assert home.index('href="/sub/a.txt"') > home.index('href="/sub/issues/"')
+
+
+def test_url_collision_names_both_producers(tmp_path):
+    clash = (
+        "from gazette.plugins import Page\n\ndef outputs(site, **kw):\n"
+        "    yield Page('/issues/', 'issues.html', {'issues': (), 'counts': {}})\n"
+    )
+    files = {"plugins/clash.py": clash, "site.toml": with_plugins("[plugins.clash]\n")}
+    with pytest.raises(ContentError) as caught:
+        build(tmp_path, files)
+    assert [d.format() for d in caught.value.diagnostics] == [
+        "site.toml: error[url-collision]: the URL /issues/ is produced twice: by plugin "
+        "'issues' and by plugin 'clash'. Fix: change a slug, or disable one of the plugins"
+    ]
+
+
+def test_item_url_collision_names_the_item_file(tmp_path):
+    clash = (
+        "from gazette.plugins import StaticFile\n\ndef outputs(site, **kw):\n"
+        "    yield StaticFile('/items/a/', b'x')\n"
+    )
+    files = {
+        "plugins/clash.py": clash,
+        "site.toml": with_plugins("[plugins.clash]\n"),
+        "content/items/a.md": item(),
+    }
+    with pytest.raises(ContentError) as caught:
+        build(tmp_path, files)
+    assert caught.value.diagnostics[0].format() == (
+        "content/items/a.md: error[url-collision]: the URL /items/a/ is produced twice: by "
+        "plugin 'items' from content/items/a.md and by plugin 'clash'. Fix: change a slug, or "
+        "disable one of the plugins"
+    )
+
+
+def test_plugin_that_raises_is_named(tmp_path):
+    broken = "def link(site, **kw):\n    raise KeyError('missing')\n"
+    files = {"plugins/broken.py": broken, "site.toml": with_plugins("[plugins.broken]\n")}
+    with pytest.raises(ContentError) as caught:
+        build(tmp_path, files)
+    assert caught.value.diagnostics[0].format() == (
+        "plugins/broken.py: error[plugin-failed]: plugin 'broken' raised KeyError in link: "
+        "'missing'. Fix: fix the plugin, or remove it from site.toml"
+    )
+
+
+def test_plugin_returning_the_wrong_type_is_named(tmp_path):
+    wrong = "def outputs(site, **kw):\n    return ['not a page']\n"
+    files = {"plugins/wrong.py": wrong, "site.toml": with_plugins("[plugins.wrong]\n")}
+    with pytest.raises(ContentError) as caught:
+        build(tmp_path, files)
+    assert caught.value.diagnostics[0].format() == (
+        "plugins/wrong.py: error[plugin-bad-return]: plugin 'wrong' returned a str from "
+        "outputs. Fix: return Page, StaticFile or MenuEntry objects from gazette.plugins"
+    )
+
+
+def test_plugin_output_url_that_escapes_is_refused(tmp_path):
+    evil = (
+        "from gazette.plugins import StaticFile\n\ndef outputs(site, **kw):\n"
+        "    yield StaticFile('/../../etc/evil', b'x')\n"
+    )
+    files = {"plugins/evil.py": evil, "site.toml": with_plugins("[plugins.evil]\n")}
+    with pytest.raises(ContentError) as caught:
+        build(tmp_path, files)
+    assert caught.value.diagnostics[0].code == "unsafe-url"
+
+
+def test_hooks_accept_new_keyword_arguments(tmp_path):
+    files = {"plugins/alpha.py": RECORDER, "site.toml": with_plugins("[plugins.alpha]\n")}
+    assert build(tmp_path, files).files["/default.txt"].startswith(b"default saw")
+
+
+def test_markdown_extensions_hook_changes_rendering_and_the_cache_key(tmp_path):
+    ext = (
+        "def markdown_extensions(*, options, config, **kwargs):\n"
+        "    return [('markdown.extensions.nl2br', {})]\n"
+    )
+    body = item().replace("Body text.", "line one\nline two")
+    plain = build(tmp_path / "a", {"content/items/a.md": body}).files["/items/a/"].decode()
+    files = {
+        "content/items/a.md": body,
+        "plugins/breaks.py": ext,
+        "site.toml": with_plugins("[plugins.breaks]\n"),
+    }
+    with_ext = build(tmp_path / "b", files).files["/items/a/"].decode()
+    assert "line one<br" not in plain
+    assert "line one<br" in with_ext
