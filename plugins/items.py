@@ -15,19 +15,23 @@ from gazette.plugins import Page
 OPTIONS: dict = {}
 
 
-def _neighbours(site: Site, item: Item) -> tuple[Item | None, Item | None]:
-    order = site.items_by_issue.get(item.issue, ())
-    index = order.index(item)
-    before = order[index - 1] if index > 0 else None
-    after = order[index + 1] if index + 1 < len(order) else None
-    return before, after
+def neighbours(site: Site) -> dict[str, tuple[Item | None, Item | None]]:
+    """Previous and next item of each item (by slug) within its issue."""
+    around: dict[str, tuple[Item | None, Item | None]] = {}
+    for items in site.items_by_issue.values():
+        for index, item in enumerate(items):
+            before = items[index - 1] if index > 0 else None
+            after = items[index + 1] if index + 1 < len(items) else None
+            around[item.slug] = (before, after)
+    return around
 
 
 def outputs(site: Site, **kwargs: Any) -> Iterator[Page]:
     """Runs in the render stage: one page per published item."""
     sections = site.config.section_by_id
+    around = neighbours(site)
     for item in site.items:
-        before, after = _neighbours(site, item)
+        before, after = around[item.slug]
         yield Page(
             url=item.url,
             template="item.html",
