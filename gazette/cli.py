@@ -114,10 +114,9 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
 
 
 def _summary(result: BuildResult, seconds: float, verb: str) -> str:
-    pages = sum(1 for url in result.files if url.endswith("/") or url.endswith(".html"))
     return (
         f"{verb} {len(result.site.items)} items, {len(result.site.issues)} issues: "
-        f"{pages} pages, {len(result.files)} files in {seconds:.2f} s"
+        f"{result.file_count} files in {seconds:.2f} s"
     )
 
 

@@ -1,7 +1,8 @@
 """The build pipeline: load, then link, then render, then write.
 
 This module composes the stages and owns nothing else. Each stage returns new
-values; only ``write_site`` touches the output folder, and only at the end.
+values; only ``SiteWriter`` touches the output folder, and it swaps the new site
+in only when every page has rendered.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .cache import BuildCache
-from .diagnostics import ContentError, Diagnostic, strictify
+from .diagnostics import ContentError, Diagnostic, error, strictify
 from .load import load_config, load_project, select_published, with_rendered
 from .markdown_stage import render_documents
 from .model import BuildOptions, Site
 from .plugins import (
-    Page,
     StaticFile,
     find_collisions,
     load_plugins,
@@ -29,7 +29,7 @@ from .plugins import (
 )
 from .templates import find_theme, make_environment, render_template
 from .urls import Urls, output_path
-from .write import build_lock, check_output_dir, write_site
+from .write import SiteWriter, build_lock, check_output_dir
 
 CACHE_DIR = ".gazette-cache"
 
@@ -47,11 +47,11 @@ class BuildRequest:
 
 @dataclass(frozen=True)
 class BuildResult:
-    files: Mapping[str, bytes]  # site-relative URL -> bytes
+    files: Mapping[str, bytes]  # site-relative URL -> bytes; empty when written to disk
     site: Site
     warnings: tuple[Diagnostic, ...]
     timings: Mapping[str, float] = field(default_factory=dict)
-    rendered_fresh: int = 0
+    file_count: int = 0
 
 
 class Progress:
@@ -66,35 +66,53 @@ def _output_dir(request: BuildRequest) -> Path:
     return (request.output or request.project / "site").resolve()
 
 
-def _render_pages(site: Site, outputs: list, urls: Urls, project: Path, menu: tuple) -> dict:
+def _render_pages(
+    site: Site,
+    outputs: list,
+    urls: Urls,
+    project: Path,
+    menu: tuple,
+    sink: Callable[[str, bytes], None],
+    advance: Callable[[int], None],
+) -> None:
+    """Render every output and hand ``(url, bytes)`` to ``sink``, in URL order."""
     theme = find_theme(project)
     env = make_environment(theme, urls, {"site": site.config.site, "menu": menu, "gazette": site})
-    files: dict[str, bytes] = {}
     for output in outputs:
         try:
             output_path(output.url)
         except ValueError as exc:
-            from .diagnostics import error
-
-            raise ContentError(
-                [error(output.source or f"plugins/{output.producer}.py", 0, "unsafe-url", str(exc))]
-            ) from exc
+            where = output.source or f"plugins/{output.producer}.py"
+            raise ContentError([error(where, 0, "unsafe-url", str(exc))]) from exc
+    claimed = {output.url for output in outputs}
+    for output in sorted(outputs, key=lambda o: o.url):
         if isinstance(output, StaticFile):
-            files[output.url] = output.data
-        elif isinstance(output, Page):
+            sink(output.url, output.data)
+        else:
             context = {"page": {"url": output.url}, **output.context}
-            files[output.url] = render_template(
-                env, output.template, context, output.source
-            ).encode()
+            html = render_template(env, output.template, context, output.source)
+            sink(output.url, html.encode())
+        advance(1)
     for name, path in theme.assets.items():
-        files.setdefault(f"/static/{name}", path.read_bytes())
-    files["/.nojekyll"] = b""
-    return files
+        if f"/static/{name}" not in claimed:
+            sink(f"/static/{name}", path.read_bytes())
+    sink("/.nojekyll", b"")
 
 
 def build_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:
     """Run the whole pipeline. Raises ContentError or UsageError on failure."""
-    progress = progress or Progress()
+    project = request.project.resolve()
+    if not request.write:
+        return _build(request, project, progress or Progress())
+    output = _output_dir(request)
+    check_output_dir(output, project)
+    with build_lock(project / CACHE_DIR / "build.lock"):
+        return _build(request, project, progress or Progress(), output)
+
+
+def _build(
+    request: BuildRequest, project: Path, progress: Progress, output: Path | None = None
+) -> BuildResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -104,14 +122,10 @@ def build_site(request: BuildRequest, progress: Progress | None = None) -> Build
         timings[name] = now - clock
         clock = now
 
-    project = request.project.resolve()
     config = load_config(project)
     if request.base_url:
         base = request.base_url if request.base_url.endswith("/") else request.base_url + "/"
         config = replace(config, site=replace(config.site, base_url=base))
-    output = _output_dir(request)
-    if request.write:
-        check_output_dir(output, project)
     plugins = load_plugins(config, project)
     progress.stage("Loading")
     cache_path = project / CACHE_DIR / "cache.sqlite" if request.use_cache else None
@@ -140,23 +154,24 @@ def build_site(request: BuildRequest, progress: Progress | None = None) -> Build
     collisions = find_collisions(outputs)
     if collisions:
         raise ContentError(collisions)
-    lap("link")
-    progress.stage("Rendering pages", len(outputs))
-    files = _render_pages(site, outputs, urls, project, menu)
-    lap("render")
     if request.options.strict and warnings:
         raise ContentError(strictify(warnings))
-    if request.write:
-        progress.stage("Writing")
-        with build_lock(project / CACHE_DIR / "build.lock"):
-            write_site(files, output)
-        lap("write")
-    return BuildResult(MappingProxyType(files), site, tuple(warnings), MappingProxyType(timings))
+    lap("link")
+    progress.stage("Rendering pages", len(outputs))
+    files: dict[str, bytes] = {}
+    if output is None:
+        _render_pages(site, outputs, urls, project, menu, files.__setitem__, progress.advance)
+        count = len(files)
+    else:
+        with SiteWriter(output) as writer:
+            _render_pages(site, outputs, urls, project, menu, writer.add, progress.advance)
+        count = writer.count
+    lap("render+write" if output else "render")
+    return BuildResult(
+        MappingProxyType(files), site, tuple(warnings), MappingProxyType(timings), count
+    )
 
 
 def check_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:
     """Validate everything a build would, without writing anything."""
     return build_site(replace(request, write=False), progress)
-
-
-ProgressFactory = Callable[[], Progress]

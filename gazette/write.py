@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .diagnostics import UsageError
@@ -62,22 +62,6 @@ def _leftovers(output: Path) -> list[Path]:
     )
 
 
-def _write_all(files: Mapping[str, bytes], root: Path) -> None:
-    # Creating thousands of small files is bound by file-system latency, not the
-    # GIL, so a few threads write several times faster than one.
-    targets = {url: root / output_path(url) for url in sorted(files)}
-    for folder in sorted({target.parent for target in targets.values()}):
-        folder.mkdir(parents=True, exist_ok=True)
-    batches = [list(targets.items())[i::WRITE_THREADS] for i in range(WRITE_THREADS)]
-
-    def write(batch: list[tuple[str, Path]]) -> None:
-        for url, target in batch:
-            target.write_bytes(files[url])
-
-    with ThreadPoolExecutor(WRITE_THREADS) as pool:
-        list(pool.map(write, batches))
-
-
 def _remove_later(folder: Path) -> None:
     """Delete the replaced site in a detached process, off the build's critical path.
 
@@ -95,23 +79,75 @@ def _remove_later(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class SiteWriter:
+    """Streams files into a temporary folder beside ``output``; swaps it in on success.
+
+    Pages are written as they are rendered, so a large site is never held in
+    memory whole. Creating thousands of small files is bound by file-system
+    latency, not the GIL, so a few threads write several times faster than one.
+    Use under ``build_lock``; leaving the block with an exception (including
+    Ctrl-C) removes the temporary folder and leaves ``output`` untouched.
+    """
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.temp = output.parent / f".{output.name}-tmp-{os.getpid()}"
+        self.count = 0
+        self._folders: set[Path] = set()
+        self._pool = ThreadPoolExecutor(WRITE_THREADS)
+        self._pending: list[Future] = []
+
+    def __enter__(self) -> SiteWriter:
+        for stale in _leftovers(self.output):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.temp.mkdir(parents=True)
+        return self
+
+    def add(self, url: str, data: bytes) -> None:
+        target = self.temp / output_path(url)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        self._pending.append(self._pool.submit(target.write_bytes, data))
+        self.count += 1
+        if len(self._pending) > 4 * WRITE_THREADS:
+            self._drain(keep=WRITE_THREADS)
+
+    def _drain(self, keep: int = 0) -> None:
+        while len(self._pending) > keep:
+            self._pending.pop(0).result()  # re-raises a failed write
+
+    def __exit__(self, exc_type: type | None, *rest: object) -> None:
+        try:
+            if exc_type is None:
+                self._drain()
+        except BaseException:
+            exc_type = BaseException
+            raise
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            if exc_type is None:
+                self._swap()
+            else:
+                shutil.rmtree(self.temp, ignore_errors=True)
+
+    def _swap(self) -> None:
+        old = self.output.parent / f".{self.output.name}-old-{os.getpid()}"
+        try:
+            if self.output.exists():
+                self.output.rename(old)
+            self.temp.rename(self.output)
+        except BaseException:
+            if old.exists() and not self.output.exists():
+                old.rename(self.output)
+            shutil.rmtree(self.temp, ignore_errors=True)
+            raise
+        if old.exists():
+            _remove_later(old)
+
+
 def write_site(files: Mapping[str, bytes], output: Path) -> None:
     """Write ``{url: bytes}`` into ``output`` atomically. Call under ``build_lock``."""
-    for stale in _leftovers(output):
-        shutil.rmtree(stale, ignore_errors=True)
-    temp = output.parent / f".{output.name}-tmp-{os.getpid()}"
-    old = output.parent / f".{output.name}-old-{os.getpid()}"
-    try:
-        temp.mkdir(parents=True)
-        _write_all(files, temp)
-        if output.exists():
-            output.rename(old)
-        temp.rename(output)
-    except BaseException:
-        # Includes KeyboardInterrupt: put the old site back if it was moved.
-        if old.exists() and not output.exists():
-            old.rename(output)
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    if old.exists():
-        _remove_later(old)
+    with SiteWriter(output) as writer:
+        for url in sorted(files):
+            writer.add(url, files[url])
