@@ -56,8 +56,21 @@ class Event:
     registration: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """What items and issues share: a Markdown body, its rendering and user keys."""
+
+    body: str = ""
+    body_line_offset: int = 0  # file line of body line n is body_line_offset + n
+    lines: Mapping[str, int] = field(default_factory=_empty)  # front matter key -> line
+    extra: Mapping[str, Any] = field(default_factory=_empty)  # keys the model does not know
+    html: str = ""
+    headings: tuple[Heading, ...] = ()
+    text: str = ""  # plain text of html, for search and word counts
+
+
 @dataclass(frozen=True)
-class Item:
+class Item(Document):
     path: str  # relative to the project, POSIX separators
     slug: str
     title: str
@@ -75,15 +88,6 @@ class Item:
     supersedes: str | None = None
     updated: date | None = None
     event: Event | None = None
-    body: str = ""
-    body_line_offset: int = 0
-    lines: Mapping[str, int] = field(
-        default_factory=_empty
-    )  # front matter key -> line, for later diagnostics
-    extra: Mapping[str, Any] = field(default_factory=_empty)
-    html: str = ""
-    headings: tuple[Heading, ...] = ()
-    text: str = ""
 
     @property
     def url(self) -> str:
@@ -91,7 +95,7 @@ class Item:
 
 
 @dataclass(frozen=True)
-class Issue:
+class Issue(Document):
     path: str
     id: str
     number: int
@@ -99,13 +103,6 @@ class Issue:
     date: date
     period: str = ""
     pdf: str = ""
-    body: str = ""
-    body_line_offset: int = 0
-    lines: Mapping[str, int] = field(default_factory=_empty)
-    extra: Mapping[str, Any] = field(default_factory=_empty)
-    html: str = ""
-    headings: tuple[Heading, ...] = ()
-    text: str = ""
 
     @property
     def url(self) -> str:

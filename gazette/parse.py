@@ -16,7 +16,7 @@ from .fields import Reader, did_you_mean
 from .model import Config, Event, Issue, Item, Vocabulary
 from .source import Source, clean_text, decode, split
 from .urls import SLUG, slugify
-from .vocab import resolve_tag
+from .vocab import canonical_tags
 from .yamlstrict import load_mapping, to_plain
 
 ITEM_REQUIRED = ("title", "date", "issue", "section", "tags")
@@ -68,21 +68,9 @@ def _tags(reader: Reader, vocabulary: Vocabulary) -> tuple[str, ...]:
             'write tags: ["5G", "AI"], or tags: [] for none',
         )
         return ()
-    canonical: list[str] = []
-    for spelling, line in reader.text_list("tags"):
-        name, suggestions = resolve_tag(vocabulary, spelling)
-        if name is None:
-            hint = (
-                f"did you mean {' or '.join(repr(s) for s in suggestions)}?"
-                if suggestions
-                else "add it to content/tags.yml, or use a tag listed there"
-            )
-            reader.problems.append(
-                error(reader.path, line, "unknown-tag", f"unknown tag '{spelling}'", hint)
-            )
-        elif name not in canonical:
-            canonical.append(name)
-    return tuple(canonical)
+    names, problems = canonical_tags(vocabulary, reader.text_list("tags"), reader.path)
+    reader.problems.extend(problems)
+    return names
 
 
 def _slug(reader: Reader, path: str) -> str:

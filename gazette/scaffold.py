@@ -17,27 +17,16 @@ from .load import load_project
 from .model import Config, Vocabulary
 from .parse import parse_item
 from .urls import SLUG, slugify
-from .vocab import resolve_tag
+from .vocab import canonical_tags
 
 CLI = "command line"
 
 
 def _check(
     args: argparse.Namespace, config: Config, vocabulary: Vocabulary, issue_ids: list[str]
-) -> tuple[list[str], list[Diagnostic]]:
-    problems = []
-    tags = []
-    for spelling in filter(None, (t.strip() for t in args.tags.split(","))):
-        name, suggestions = resolve_tag(vocabulary, spelling)
-        if name is None:
-            hint = (
-                f"did you mean {' or '.join(repr(s) for s in suggestions)}?"
-                if suggestions
-                else "add it to content/tags.yml first"
-            )
-            problems.append(error(CLI, 0, "unknown-tag", f"unknown tag '{spelling}'", hint))
-        elif name not in tags:
-            tags.append(name)
+) -> tuple[tuple[str, ...], list[Diagnostic]]:
+    spellings = [(t.strip(), 0) for t in args.tags.split(",") if t.strip()]
+    tags, problems = canonical_tags(vocabulary, spellings, CLI)
     if args.section not in config.section_by_id:
         allowed = ", ".join(config.section_by_id)
         problems.append(
@@ -74,7 +63,7 @@ def _check(
     return tags, problems
 
 
-def render_item(title: str, day: str, issue: str, section: str, tags: list[str]) -> str:
+def render_item(title: str, day: str, issue: str, section: str, tags: tuple[str, ...]) -> str:
     # JSON strings are valid double-quoted YAML scalars, so any title is safe.
     return (
         "---\n"
@@ -82,7 +71,7 @@ def render_item(title: str, day: str, issue: str, section: str, tags: list[str])
         f"date: {day}\n"
         f"issue: {json.dumps(issue)}\n"
         f"section: {section}\n"
-        f"tags: {json.dumps(tags, ensure_ascii=False)}\n"
+        f"tags: {json.dumps(list(tags), ensure_ascii=False)}\n"
         'summary: ""\n'
         "sources: []\n"
         "---\n\n"

@@ -8,6 +8,7 @@ leading ``#`` removed, so ``5g``, ``#5G`` and ``5G `` are one tag, and aliases
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from types import MappingProxyType
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
@@ -193,6 +194,26 @@ def resolve_tag(vocabulary: Vocabulary, spelling: str) -> tuple[str | None, list
             spellings[normalise_tag(known)] = known
     close = did_you_mean(key, list(spellings), n=3)
     return None, [spellings[c] for c in close]
+
+
+def canonical_tags(
+    vocabulary: Vocabulary, spellings: Iterable[tuple[str, int]], path: str
+) -> tuple[tuple[str, ...], list[Diagnostic]]:
+    """Resolve ``(spelling, line)`` pairs to canonical names, once each, in order."""
+    names: list[str] = []
+    problems = []
+    for spelling, line in spellings:
+        name, suggestions = resolve_tag(vocabulary, spelling)
+        if name is None:
+            hint = (
+                f"did you mean {' or '.join(repr(s) for s in suggestions)}?"
+                if suggestions
+                else "add it to content/tags.yml, or use a tag listed there"
+            )
+            problems.append(error(path, line, "unknown-tag", f"unknown tag '{spelling}'", hint))
+        elif name not in names:
+            names.append(name)
+    return tuple(names), problems
 
 
 def parse_glossary(path: str, text: str) -> tuple[tuple[GlossaryEntry, ...], list[Diagnostic]]:
