@@ -33,12 +33,21 @@ Limits, so that hostile input renders in bounded time (BAD_INPUTS 35):
   paragraph, list item or table cell) is shown as plain text, without inline
   markup: Python-Markdown's inline pass costs time proportional to the length
   of the run for every span it finds in it.
-* Structures nested deeply enough to exhaust Python's recursion limit (for
-  example a few hundred nested lists or emphasis spans) do not raise: the
-  whole document is then rendered as escaped plain-text paragraphs.
+* A `<` that does not start a complete tag (see
+  `gazette.sanitize.escape_incomplete_tags`) is text, never the start of raw
+  HTML: Python-Markdown's raw-HTML pass is quadratic in them. It is carried
+  through the conversion as U+FDD0, so U+FDD0 in a source becomes U+FFFD.
+* Raw HTML nested more than 256 deep is flattened (see `gazette.sanitize`).
+* Structures nested deeply enough to exhaust Python's recursion limit (a few
+  hundred nested lists, or a definition list written without blank lines
+  between a thousand entries) do not raise: the whole document is then
+  rendered as escaped plain-text paragraphs.
 
-Whole-document size limits are the loader's job (BAD_INPUTS 34); within the
-limits above the render time is roughly linear in the size of the document.
+Whole-document size limits are the loader's job (BAD_INPUTS 34). Within the
+limits above, render time is linear in the size of the document: about
+1 MB/s for prose, and down to about 50 KB/s for input built to be slow
+(a paragraph that is nothing but `*a*` or `[`), so a limit of a few hundred
+kilobytes per file keeps every document to a few seconds.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -55,7 +65,7 @@ from xml.etree import ElementTree as etree
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import FootnoteInlineProcessor
-from markdown.extensions.toc import remove_fnrefs, render_inner_html, slugify, strip_tags
+from markdown.extensions.toc import remove_fnrefs, render_inner_html, slugify
 from markdown.inlinepatterns import (
     ImageInlineProcessor,
     ImageReferenceInlineProcessor,
@@ -67,7 +77,7 @@ from markdown.inlinepatterns import (
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from gazette.sanitize import sanitize_html
+from gazette.sanitize import escape_incomplete_tags, sanitize_html
 
 MAX_QUOTE_DEPTH = 50
 MAX_BRACKET_DEPTH = 16
@@ -113,19 +123,29 @@ class Rendered:
 
 # The 51st `>` at the start of a line gets a backslash, which turns it and
 # everything after it into paragraph text at depth 50.
-_DEEP_QUOTE = re.compile(r"^((?:[ \t]*>){%d}[ \t]*)>" % MAX_QUOTE_DEPTH, re.MULTILINE)
+_DEEP_QUOTE = re.compile(rf"^((?:[ \t]*>){{{MAX_QUOTE_DEPTH}}}[ \t]*)>", re.MULTILINE)
 _BRACKETS = re.compile(r"[\[\]]")
 _PARENS = re.compile(r"[()]")
 
 
-def _cap_quote_depth(source: str) -> str:
+# A Unicode noncharacter ("for internal use") stands in for a `<` that starts
+# no complete tag while Python-Markdown runs, and becomes `&lt;` afterwards.
+# Unlike `&lt;` in the source, it survives code spans and blocks unchanged.
+_LT = "\ufdd0"
+
+
+def _guard_source(source: str) -> str:
+    source = source.replace(_LT, "\ufffd")
+    # Python-Markdown's raw-HTML pass (html.parser) rescans to the end of
+    # the document for every `<` that does not start a complete tag.
+    source = escape_incomplete_tags(source, _LT)
     return _DEEP_QUOTE.sub(r"\1\\>", source)
 
 
 class _BoundedBrackets:
     """Bounded versions of LinkInlineProcessor.getText/getLink (same contract)."""
 
-    def getText(self, data: str, index: int) -> tuple[str, int, bool]:  # noqa: N802
+    def getText(self, data: str, index: int) -> tuple[str, int, bool]:
         depth = 1
         for m in _BRACKETS.finditer(data, index, index + MAX_LINK_SCAN):
             depth += 1 if m.group() == "[" else -1
@@ -135,7 +155,7 @@ class _BoundedBrackets:
                 break
         return "", index, False
 
-    def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:  # noqa: N802
+    def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:
         window = data[index : index + MAX_LINK_SCAN]
         depth = 0
         for m in _PARENS.finditer(window):
@@ -208,8 +228,10 @@ class _HeadingIds(Treeprocessor):
         for el in root.iter():
             if el.tag not in _HEADING_TAGS or el.get("id"):
                 continue
-            name = strip_tags(render_inner_html(remove_fnrefs(el), self.md))
-            base = slugify(html.unescape(name), "-").strip("-_") or "section"
+            inner = render_inner_html(remove_fnrefs(el), self.md).replace(_LT, "&lt;")
+            # Slug what the reader will see: raw HTML may hide script text.
+            name = plain_text(sanitize_html(inner)) if "<" in inner else html.unescape(inner)
+            base = slugify(name, "-").strip("-_") or "section"
             candidate, n = base, last_suffix.get(base, 0)
             while candidate in used:
                 n += 1
@@ -220,12 +242,12 @@ class _HeadingIds(Treeprocessor):
 
 
 class _GuardExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         for name, (cls, priority) in _BOUNDED_PATTERNS.items():
             md.inlinePatterns.register(cls(md.inlinePatterns[name].pattern, md), name, priority)
         # Upstream's `[^\]]*` rescans to the end of the paragraph for each `[^`.
         footnotes = md.inlinePatterns["footnote"].footnotes
-        bounded = r"\[\^([^\]]{0,%d})\]" % MAX_FOOTNOTE_LABEL
+        bounded = rf"\[\^([^\]]{{0,{MAX_FOOTNOTE_LABEL}}})\]"
         md.inlinePatterns.register(FootnoteInlineProcessor(bounded, footnotes), "footnote", 175)
         md.treeprocessors.register(_PlainLongText(md), "gazette_plain_long_text", 20.5)
         # After attr_list (8) has applied {#id}, before toc (5) reads the ids.
@@ -234,9 +256,11 @@ class _GuardExtension(Extension):
 
 # --- Markdown instances ------------------------------------------------------
 
-# Building a Markdown instance costs more than rendering a typical item (see
-# the report in tests/test_markdown_render.py), so each thread keeps a few,
-# keyed by the plugin extensions, and resets one before every document.
+# Measured on a 400-word item: reset() and reuse renders in ~5.1 ms, a fresh
+# instance per document in ~5.9 ms (its first convert warms caches). So each
+# thread keeps a few instances, keyed by the plugin extensions, and resets
+# one before every document; reset() clears footnotes, abbreviations, toc,
+# reference links and the HTML stash, and the guards keep no state.
 _MAX_CACHED = 4
 _local = threading.local()
 
@@ -273,13 +297,12 @@ def _unrendered(source: str) -> str:
     return "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
 
 
-def _flatten(tokens: Sequence[dict[str, Any]]) -> list[Heading]:
-    headings: list[Heading] = []
+def _flatten(tokens: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    flat: list[tuple[int, str]] = []
     for token in tokens:
-        text = plain_text(sanitize_html(token["html"]))
-        headings.append(Heading(level=token["level"], id=token["id"], text=text))
-        headings.extend(_flatten(token["children"]))
-    return headings
+        flat.append((token["level"], token["id"]))
+        flat.extend(_flatten(token["children"]))
+    return flat
 
 
 def render_markdown(source: str, *, extensions: Sequence[Extension] = ()) -> Rendered:
@@ -291,7 +314,7 @@ def render_markdown(source: str, *, extensions: Sequence[Extension] = ()) -> Ren
     key = tuple(extensions)
     md = _markdown_for(key)
     try:
-        body = md.convert(_cap_quote_depth(source))
+        body = md.convert(_guard_source(source)).replace(_LT, "&lt;")
         tokens = getattr(md, "toc_tokens", [])
     except RecursionError:
         _forget(key)  # its processors may hold half-finished state
@@ -300,7 +323,15 @@ def render_markdown(source: str, *, extensions: Sequence[Extension] = ()) -> Ren
         _forget(key)
         raise
     safe = sanitize_html(body)
-    return Rendered(html=safe, headings=tuple(_flatten(tokens)), text=plain_text(safe))
+    text, heading_texts = _extract_text(safe)
+    # Heading text is read from the sanitised HTML, so it is exactly what the
+    # reader sees (no script text, no footnote numbers). Ids can repeat only
+    # if an author repeats a {#id}; then the texts are taken in order.
+    headings = []
+    for level, id_ in _flatten(tokens):
+        texts = heading_texts.get(id_)
+        headings.append(Heading(level=level, id=id_, text=texts.pop(0) if texts else ""))
+    return Rendered(html=safe, headings=tuple(headings), text=text)
 
 
 # --- plain text --------------------------------------------------------------
@@ -312,9 +343,9 @@ _BLOCK_TAGS = frozenset(
         *("figure", "figcaption", "details", "summary"),
     }
 )
-# Footnote markers ("1", "↩") are navigation, not words: they would glue
-# digits onto words in the search index and inflate word counts.
-_SKIPPED_CLASSES = frozenset({"footnote-ref", "footnote-backref"})
+# Footnote markers ("1", "↩") and a [TOC] are navigation, not words: they
+# would glue digits onto words in the search index and inflate word counts.
+_SKIPPED_CLASSES = frozenset({"footnote-ref", "footnote-backref", "toc"})
 _VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "input", "meta", "link", "source"})
 _INVISIBLE_TAGS = frozenset({"script", "style", "template"})
 
@@ -323,37 +354,58 @@ class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.stack: list[bool] = []  # per open element: is its content hidden?
+        self.hidden: list[str] = []  # open elements whose text is skipped
+        self.heading: tuple[str, int] | None = None  # (id, index of its first part)
+        self.headings: defaultdict[str, list[str]] = defaultdict(list)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK_TAGS:
             self.parts.append(" ")
         if tag in _VOID_TAGS:
             return
-        classes = set((dict(attrs).get("class") or "").split())
-        hidden = tag in _INVISIBLE_TAGS or bool(classes & _SKIPPED_CLASSES)
-        self.stack.append(hidden or (bool(self.stack) and self.stack[-1]))
+        attributes = dict(attrs)
+        classes = set((attributes.get("class") or "").split())
+        if self.hidden or tag in _INVISIBLE_TAGS or classes & _SKIPPED_CLASSES:
+            self.hidden.append(tag)
+        if tag in _HEADING_TAGS:
+            self.heading = (attributes.get("id") or "", len(self.parts))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK_TAGS:
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _VOID_TAGS:
-            return
-        if self.stack:
-            self.stack.pop()
+        if self.hidden and self.hidden[-1] == tag:
+            self.hidden.pop()
+        if tag in _HEADING_TAGS and self.heading:
+            id_, first = self.heading
+            self.headings[id_].append(_collapse(self.parts[first:]))
+            self.heading = None
         if tag in _BLOCK_TAGS:
             self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
-        if not (self.stack and self.stack[-1]):
+        if not self.hidden:
             self.parts.append(data)
 
 
-def plain_text(markup: str) -> str:
-    """The text of `markup`, with whitespace collapsed and block boundaries as spaces."""
+def _collapse(parts: list[str]) -> str:
+    return " ".join("".join(parts).split())
+
+
+def _extract_text(markup: str) -> tuple[str, defaultdict[str, list[str]]]:
     extractor = _TextExtractor()
-    extractor.feed(markup)
+    # Defensive for callers passing arbitrary HTML: html.parser is quadratic
+    # on unfinished tags. A no-op on sanitised output.
+    extractor.feed(escape_incomplete_tags(markup))
     extractor.close()
-    return " ".join("".join(extractor.parts).split())
+    return _collapse(extractor.parts), extractor.headings
+
+
+def plain_text(markup: str) -> str:
+    """The text of `markup`, with whitespace collapsed and block boundaries as spaces.
+
+    The contents of script, style and template elements and footnote markers
+    are left out.
+    """
+    return _extract_text(markup)[0]
