@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import html5lib
 import pytest
 
 from gazette.model import BuildOptions
@@ -73,3 +74,25 @@ def test_every_page_is_unique_and_items_spread_over_issues(result):
     per_issue = Counter(item.issue for item in result.site.items)
     assert min(per_issue.values()) >= 5
     assert len(result.files) == len(set(result.files))
+
+
+def test_every_page_parses_as_strict_html5(result):
+    pages = {url: data for url, data in result.files.items() if url.endswith("/")}
+    assert len(pages) >= 50
+    for url, data in pages.items():
+        parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+        parser.parse(data)  # raises ParseError on the first HTML syntax error
+        assert parser.errors == [], url
+
+
+def test_every_internal_link_resolves(result):
+    for url, data in result.files.items():
+        if not url.endswith("/"):
+            continue
+        tree = html5lib.parse(data, namespaceHTMLElements=False)
+        for element in tree.iter():
+            target = element.get("href") or element.get("src")
+            if not target or not target.startswith("/"):
+                continue
+            path = target.split("?")[0].split("#")[0]
+            assert path in result.files, f"{url} links to missing {target}"
