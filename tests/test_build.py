@@ -347,3 +347,19 @@ def test_warm_build_output_equals_cold_build(tmp_path):
     build_site(_request(project))
     warm = build_site(_request(project, write=False)).files
     assert dict(warm) == dict(cold)
+
+
+def test_file_names_differing_only_by_unicode_form_collide(tmp_path):
+    nfc, nfd = "caf\u00e9", "cafe\u0301"
+    files = {f"content/items/a/{nfc}.md": item(), f"content/items/b/{nfd}.md": item()}
+    with pytest.raises(ContentError) as caught:
+        build(tmp_path, files)
+    (problem,) = caught.value.diagnostics
+    assert problem.code == "duplicate-url"
+    assert "/items/cafe/" in problem.message
+
+
+def test_file_name_with_spaces_hash_and_percent_gets_a_working_link(tmp_path):
+    pages = build_pages(tmp_path, {"content/items/Update #2 (100%).md": item()})
+    assert "/items/update-2-100/" in pages
+    assert 'href="/items/update-2-100/"' in pages["/issues/2020-08/"]
