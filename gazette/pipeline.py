@@ -163,7 +163,7 @@ def _build(
         _render_pages(site, outputs, urls, project, menu, files.__setitem__, progress.advance)
         count = len(files)
     else:
-        with SiteWriter(output) as writer:
+        with SiteWriter(output, project / CACHE_DIR / "manifest.json") as writer:
             _render_pages(site, outputs, urls, project, menu, writer.add, progress.advance)
         count = writer.count
     lap("render+write" if output else "render")

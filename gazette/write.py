@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -89,10 +91,14 @@ class SiteWriter:
     Ctrl-C) removes the temporary folder and leaves ``output`` untouched.
     """
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, manifest: Path | None = None):
         self.output = output
         self.temp = output.parent / f".{output.name}-tmp-{os.getpid()}"
         self.count = 0
+        self.linked = 0
+        self._manifest_path = manifest
+        self._previous = _read_manifest(manifest, output)
+        self._current: dict[str, list] = {}
         self._folders: set[Path] = set()
         self._pool = ThreadPoolExecutor(WRITE_THREADS)
         self._pending: list[Future] = []
@@ -104,14 +110,39 @@ class SiteWriter:
         return self
 
     def add(self, url: str, data: bytes) -> None:
-        target = self.temp / output_path(url)
+        relative = output_path(url)
+        target = self.temp / relative
         if target.parent not in self._folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(target.parent)
-        self._pending.append(self._pool.submit(target.write_bytes, data))
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self._pending.append(self._pool.submit(self._put, url, relative, target, data, digest))
         self.count += 1
         if len(self._pending) > 4 * WRITE_THREADS:
             self._drain(keep=WRITE_THREADS)
+
+    def _put(self, url: str, relative: str, target: Path, data: bytes, digest: str) -> None:
+        """Hard-link an unchanged file from the current site, else write it.
+
+        Writing file data is what costs on slow disks; a link is metadata only.
+        The manifest's size and mtime prove that the old file is still what the
+        last build wrote, so a hand-edited file in site/ is never carried over.
+        """
+        old = self.output / relative
+        known = self._previous.get(url)
+        if known and known[0] == digest:
+            try:
+                stat = old.stat()
+                if [stat.st_size, stat.st_mtime_ns] == known[1:]:
+                    os.link(old, target)
+                    self._current[url] = known
+                    self.linked += 1
+                    return
+            except OSError:
+                pass  # no old file, or links unsupported: write it instead
+        target.write_bytes(data)
+        stat = target.stat()
+        self._current[url] = [digest, stat.st_size, stat.st_mtime_ns]
 
     def _drain(self, keep: int = 0) -> None:
         while len(self._pending) > keep:
@@ -144,6 +175,24 @@ class SiteWriter:
             raise
         if old.exists():
             _remove_later(old)
+        if self._manifest_path is not None:
+            record = {"output": str(self.output), "files": self._current}
+            self._manifest_path.parent.mkdir(parents=True, exist_ok=True)
+            self._manifest_path.write_text(json.dumps(record, sort_keys=True))
+
+
+def _read_manifest(path: Path | None, output: Path) -> dict[str, list]:
+    """What the last build wrote into ``output``: ``{url: [hash, size, mtime_ns]}``."""
+    if path is None or not output.is_dir():
+        return {}
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict) or record.get("output") != str(output):
+        return {}
+    files = record.get("files")
+    return files if isinstance(files, dict) else {}
 
 
 def write_site(files: Mapping[str, bytes], output: Path) -> None:

@@ -279,8 +279,8 @@ def test_crash_while_writing_keeps_old_site_and_cleans_up(tmp_path, monkeypatch)
         return original(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", failing)
-    with pytest.raises(KeyboardInterrupt):
-        build_site(_request(project))
+    with pytest.raises(KeyboardInterrupt):  # another base URL changes every page
+        build_site(_request(project, base_url="https://other.example/"))
     monkeypatch.undo()
     assert _snapshot(project / "site") == before
     assert not list(project.glob(".site-*"))
@@ -363,3 +363,19 @@ def test_file_name_with_spaces_hash_and_percent_gets_a_working_link(tmp_path):
     pages = build_pages(tmp_path, {"content/items/Update #2 (100%).md": item()})
     assert "/items/update-2-100/" in pages
     assert 'href="/items/update-2-100/"' in pages["/issues/2020-08/"]
+
+
+def test_unchanged_files_are_linked_and_edited_ones_rewritten(tmp_path):
+    project = make_project(tmp_path, {"content/items/a.md": item(), "content/items/b.md": item()})
+    build_site(_request(project))
+    site = project / "site"
+    before = {p: p.stat().st_ino for p in (site / "issues/index.html", site / "static/style.css")}
+    (site / "static/style.css").write_text("hand-edited")  # never carried over
+    (project / "content/items/b.md").write_text(item(title='"Changed"'))
+    build_site(_request(project))
+    assert (site / "issues/index.html").stat().st_ino == before[site / "issues/index.html"]
+    assert "hand-edited" not in (site / "static/style.css").read_text()
+    assert "Changed" in (site / "items/b/index.html").read_text()
+    fresh = _snapshot(site)
+    build_site(_request(project, use_cache=False))
+    assert _snapshot(site) == fresh
