@@ -19,35 +19,44 @@ Heading ids are the ASCII slug of the heading text (`markdown.extensions.toc.slu
 made unique in document order with `-1`, `-2`, ... and never equal to any other
 id in the document. Ids set by the author with `{#id}` are kept as written.
 
-Limits, so that hostile input renders in bounded time (BAD_INPUTS 35):
+Limits, so that hostile input renders in bounded time (BAD_INPUTS 35). Each
+guards against a blow-up measured in Python-Markdown 3.11; where upstream was
+merely slow, the replacement gives the same output:
 
 * Blockquotes nest at most `MAX_QUOTE_DEPTH` (50) deep; further `>` markers
   on a line are shown as text.
 * A link or image is recognised only if its `[text]` closes within
   `MAX_LINK_SCAN` characters with brackets nested at most `MAX_BRACKET_DEPTH`
   deep, and its `(destination "title")` closes within `MAX_LINK_SCAN`
-  characters with parentheses nested at most `MAX_PAREN_DEPTH` deep. Otherwise
-  the brackets are shown as text. (Upstream rescans to the end of the
-  paragraph for every `[`, which is quadratic.)
+  characters with parentheses nested at most `MAX_PAREN_DEPTH` deep; a
+  footnote label is at most `MAX_FOOTNOTE_LABEL` characters. Otherwise the
+  brackets are text. (Upstream rescans to the end of the paragraph for every
+  `[`: 100,000 of them would take half an hour.)
 * A run of text longer than `MAX_INLINE_CHARS` with no block break in it (a
   paragraph, list item or table cell) is shown as plain text, without inline
-  markup: Python-Markdown's inline pass costs time proportional to the length
-  of the run for every span it finds in it.
+  markup.
 * A `<` that does not start a complete tag (see
   `gazette.sanitize.escape_incomplete_tags`) is text, never the start of raw
-  HTML: Python-Markdown's raw-HTML pass is quadratic in them. It is carried
-  through the conversion as U+FDD0, so U+FDD0 in a source becomes U+FFFD.
+  HTML. It is carried through the conversion as U+FDD0 so that it survives
+  code unchanged; a U+FDD0 in the source becomes U+FFFD.
+* When raw HTML leaves more than `MAX_OPEN_INLINE_TAGS` inline tags open, an
+  HTML comment after them is treated as a block unless their closing tag
+  follows within `MAX_COMMENT_SCAN` characters.
 * Raw HTML nested more than 256 deep is flattened (see `gazette.sanitize`).
 * Structures nested deeply enough to exhaust Python's recursion limit (a few
   hundred nested lists, or a definition list written without blank lines
   between a thousand entries) do not raise: the whole document is then
   rendered as escaped plain-text paragraphs.
+* Same output, bounded work: the table test reads only the lines it needs,
+  and a blank line is put after every line that is a block on its own (ATX
+  heading, setext underline, rule, abbreviation definition), because
+  upstream re-tests the rest of a block each time it splits one off.
 
 Whole-document size limits are the loader's job (BAD_INPUTS 34). Within the
 limits above, render time is linear in the size of the document: about
-1 MB/s for prose, and down to about 50 KB/s for input built to be slow
-(a paragraph that is nothing but `*a*` or `[`), so a limit of a few hundred
-kilobytes per file keeps every document to a few seconds.
+1 MB/s for prose, and 25-50 KB/s for input built to be slow (a block of
+10,000 headings, a paragraph that is nothing but `*a*` or `[`), so a limit of
+a few hundred kilobytes per file keeps every document to a few seconds.
 """
 
 from __future__ import annotations
@@ -63,9 +72,12 @@ from typing import Any
 from xml.etree import ElementTree as etree
 
 import markdown
+from markdown import util
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import FootnoteInlineProcessor
+from markdown.extensions.tables import TableProcessor
 from markdown.extensions.toc import remove_fnrefs, render_inner_html, slugify
+from markdown.htmlparser import HTMLExtractor
 from markdown.inlinepatterns import (
     ImageInlineProcessor,
     ImageReferenceInlineProcessor,
@@ -74,8 +86,8 @@ from markdown.inlinepatterns import (
     ShortImageReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
 )
+from markdown.preprocessors import HtmlBlockPreprocessor, Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString
 
 from gazette.sanitize import escape_incomplete_tags, sanitize_html
 
@@ -85,6 +97,9 @@ MAX_PAREN_DEPTH = 8
 MAX_LINK_SCAN = 4096
 MAX_INLINE_CHARS = 20_000
 MAX_FOOTNOTE_LABEL = 200
+MAX_OPEN_INLINE_TAGS = 32
+MAX_COMMENT_SCAN = 8192
+MAX_BLOCK_SPLITS = 50
 
 _EXTENSIONS = [
     "toc",
@@ -205,15 +220,117 @@ _BOUNDED_PATTERNS = {
 }
 
 
+class _Table(TableProcessor):
+    """TableProcessor whose test reads only the lines it needs.
+
+    Upstream splits the whole block into rows on every test, and the block
+    parser re-tests the rest of a block each time a heading or rule is split
+    off its front: 100 KB of `# h` lines took 26 s.
+    """
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        first_end = block.find("\n")
+        second_end = block.find("\n", first_end + 1) if first_end >= 0 else -1
+        head = block if second_end < 0 else block[:second_end]
+        if not super().test(parent, head):
+            return False
+        if second_end < 0 or len(self.separator) > 1:
+            return True
+        # A one-column table needs a pipe on every row; stop at the first without.
+        for line in _LINE.finditer(block, second_end + 1):
+            row = line.group().strip(" ")
+            if not (row.startswith("|") or self.RE_END_BORDER.search(row)):
+                return False
+        return True
+
+
+_LINE = re.compile(r"[^\n]+")
+
+# Lines that Python-Markdown splits off a block before it re-tests the rest:
+# ATX headings (but not table rows), rules, setext underlines, link, footnote
+# and abbreviation definitions, and the `: ` lines of definition lists.
+_SPLITS_BLOCK = re.compile(
+    r"#[^|]*$|[=-]+ *$| {0,3}\*?\[[^\]]*\]:|: "
+    r"| {0,3}(?:(?:- {0,2}){3,}|(?:_ {0,2}){3,}|(?:\* {0,2}){3,})$"
+)
+
+
+class _SeparateOneLineBlocks(Preprocessor):
+    """Break up a block made of many lines that each split it.
+
+    The block parser re-tests the rest of a block (with regexes that scan all
+    of it) every time it splits a heading, rule or definition off it, so a
+    block of thousands of them is quadratic: 100 KB of `a`/`=` setext
+    headings took 90 s, 50 KB of alternating link definitions and text 18 s.
+    In a block with more than `MAX_BLOCK_SPLITS` such lines, a blank line is
+    put after each. That can change how such a block renders; no real
+    document has one.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        block: list[str] = []
+        for line in [*lines, ""]:
+            if line.strip():
+                block.append(line)
+                continue
+            splits = [bool(_SPLITS_BLOCK.match(b)) for b in block]
+            if sum(splits) > MAX_BLOCK_SPLITS:
+                for b, split in zip(block, splits, strict=True):
+                    out += (b, "") if split else (b,)
+            else:
+                out += block
+            out.append(line)
+            block = []
+        return out[:-1]
+
+
+class _HtmlExtractor(HTMLExtractor):
+    """Upstream's raw-HTML extractor with its look-ahead for comments bounded.
+
+    For every comment, upstream copies the rest of the document and searches
+    it once per raw inline tag left open in the paragraph, which is cubic:
+    20 KB of `<b>b<!--x-->` took 4 s and 40 KB 30 s. Here at most
+    `MAX_OPEN_INLINE_TAGS` open tags are tracked, and the closing tag is looked
+    for in the next `MAX_COMMENT_SCAN` characters of the paragraph.
+    """
+
+    def open_inline_tag(self, tag: str) -> None:
+        if len(self.inline_stack) < MAX_OPEN_INLINE_TAGS:
+            super().open_inline_tag(tag)
+
+    def inline_close_follows(self, text: str) -> bool:
+        if not self.inline_stack:
+            return False
+        start = self.line_offset + self.offset + len(text)
+        window = self.rawdata[start : start + MAX_COMMENT_SCAN]
+        paragraph = _BLANK_LINE.split(window, maxsplit=1)[0]
+        names = "|".join(re.escape(tag) for tag in sorted(set(self.inline_stack)))
+        return re.search(rf"</\s*(?:{names})\s*>", paragraph, re.IGNORECASE) is not None
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+class _HtmlBlocks(HtmlBlockPreprocessor):
+    """Upstream's raw-HTML preprocessor, using the bounded extractor."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        parser = _HtmlExtractor(self.md)
+        parser.feed("\n".join(lines))
+        parser.close()
+        return "".join(parser.cleandoc).split("\n")
+
+
 class _PlainLongText(Treeprocessor):
     """Mark over-long text runs atomic so the inline pass leaves them as text."""
 
     def run(self, root: etree.Element) -> None:
         for el in root.iter():
             if el.text and len(el.text) > MAX_INLINE_CHARS:
-                el.text = AtomicString(el.text)
+                el.text = util.AtomicString(el.text)
             if el.tail and len(el.tail) > MAX_INLINE_CHARS:
-                el.tail = AtomicString(el.tail)
+                el.tail = util.AtomicString(el.tail)
 
 
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -228,10 +345,7 @@ class _HeadingIds(Treeprocessor):
         for el in root.iter():
             if el.tag not in _HEADING_TAGS or el.get("id"):
                 continue
-            inner = render_inner_html(remove_fnrefs(el), self.md).replace(_LT, "&lt;")
-            # Slug what the reader will see: raw HTML may hide script text.
-            name = plain_text(sanitize_html(inner)) if "<" in inner else html.unescape(inner)
-            base = slugify(name, "-").strip("-_") or "section"
+            base = slugify(self._visible_text(el), "-").strip("-_") or "section"
             candidate, n = base, last_suffix.get(base, 0)
             while candidate in used:
                 n += 1
@@ -239,6 +353,14 @@ class _HeadingIds(Treeprocessor):
             last_suffix[base] = n
             used.add(candidate)
             el.set("id", candidate)
+
+    def _visible_text(self, el: etree.Element) -> str:
+        text = el.text or ""
+        if not len(el) and util.STX not in text:  # plain text: the common case
+            return text.replace(_LT, "<")
+        inner = render_inner_html(remove_fnrefs(el), self.md).replace(_LT, "&lt;")
+        # Slug what the reader will see: raw HTML may hide script text.
+        return plain_text(sanitize_html(inner)) if "<" in inner else html.unescape(inner)
 
 
 class _GuardExtension(Extension):
@@ -249,6 +371,11 @@ class _GuardExtension(Extension):
         footnotes = md.inlinePatterns["footnote"].footnotes
         bounded = rf"\[\^([^\]]{{0,{MAX_FOOTNOTE_LABEL}}})\]"
         md.inlinePatterns.register(FootnoteInlineProcessor(bounded, footnotes), "footnote", 175)
+        tables = md.parser.blockprocessors["table"]
+        md.parser.blockprocessors.register(_Table(md.parser, tables.config), "table", 75)
+        md.preprocessors.register(_HtmlBlocks(md), "html_block", 20)
+        # After fenced code (25) and raw HTML (20) are stashed.
+        md.preprocessors.register(_SeparateOneLineBlocks(md), "gazette_one_line_blocks", 19)
         md.treeprocessors.register(_PlainLongText(md), "gazette_plain_long_text", 20.5)
         # After attr_list (8) has applied {#id}, before toc (5) reads the ids.
         md.treeprocessors.register(_HeadingIds(md), "gazette_heading_ids", 6)
@@ -300,7 +427,7 @@ def _unrendered(source: str) -> str:
 def _flatten(tokens: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
     flat: list[tuple[int, str]] = []
     for token in tokens:
-        flat.append((token["level"], token["id"]))
+        flat.append((token["level"], token["id"].replace(_LT, "<")))
         flat.extend(_flatten(token["children"]))
     return flat
 

@@ -370,6 +370,34 @@ def test_less_than_in_code_and_text_is_shown_verbatim() -> None:
     assert "a<b" in r.text and "if (a<b) {}" in r.text
 
 
+def test_a_block_of_many_headings_renders_each_heading() -> None:
+    r = render_markdown("Title\n===\n" * 60 + "# Last\ntext\n")
+    assert tags(r.html) == ["h1"] * 61 + ["p"]
+    assert [h.id for h in r.headings][:3] == ["title", "title-1", "title-2"]
+
+
+def test_headings_and_rules_inside_a_paragraph_split_it_as_upstream() -> None:
+    r = render_markdown("Title\n===\nmore\n# Next\ntext\n***\nend\n*[EU]: European Union\nEU")
+    assert [t for t in tags(r.html) if t != "abbr"] == ["h1", "p", "h1", "p", "hr", "p", "p"]
+    assert ("abbr", {"title": "European Union"}) in elements(r.html)
+
+
+def test_code_blocks_keep_lines_that_look_like_headings_or_rules() -> None:
+    source = (
+        "```sh\n# comment\necho\n---\n===\n```\n\n- item\n\n    ```\n    # c\n    ***\n    ```\n"
+    )
+    r = render_markdown(source)
+    assert "# comment\necho\n---\n===</code>" in r.html
+    assert "# c\n***</code>" in r.html
+
+
+def test_tables_keep_upstream_rules() -> None:
+    assert "table" in tags(render_markdown("a | b\n--|--\n1 | 2\n3 | 4").html)
+    assert "table" in tags(render_markdown("|a|\n|-|\n|b|\n|c|").html)
+    # A one-column table needs a pipe on every row, as upstream.
+    assert "table" not in tags(render_markdown("|a|\n|-|\n|b|\nplain").html)
+
+
 def test_blockquote_depth_is_capped_at_50() -> None:
     r = render_markdown(">" * 60 + " deep")
     assert tags(r.html).count("blockquote") == markdown_render.MAX_QUOTE_DEPTH
@@ -378,13 +406,13 @@ def test_blockquote_depth_is_capped_at_50() -> None:
 
 def test_extra_extensions_are_appended_and_still_sanitised() -> None:
     class WikiLink(InlineProcessor):
-        def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
+        def handleMatch(self, m, data):
             el = etree.Element("a", {"href": m.group(1), "onclick": "x()"})
             el.text = m.group(1)
             return el, m.start(0), m.end(0)
 
     class WikiExtension(Extension):
-        def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
+        def extendMarkdown(self, md):
             md.inlinePatterns.register(WikiLink(r"\[\[([^\]]+)\]\]", md), "wiki", 175)
 
     ext = WikiExtension()
@@ -433,6 +461,12 @@ PATHOLOGICAL = {
     "1,000 unseparated definitions": "a\n: b\n" * 1_000,
     "5,000 identical headings": "# Notes\n\n" * 5_000,
     "backslashes": "\\" * 100_000,
+    "10,000 ATX headings in one block": "# h\n" * 10_000,
+    "10,000 setext headings in one block": "a\n=\n" * 10_000,
+    "12,500 abbreviation definitions": "*[a]: b\n" * 12_500,
+    "link definitions between lines of text": "[r]: /u\ntext\n" * 5_000,
+    "footnote definitions between lines of text": "a\n[^1]: n\n" * 5_000,
+    "unclosed inline tags and comments": "<!--x-->-->='\n<b>b<!--" * 4_000,
     "mismatched quotes in tags": "<a b=c'd e='f>x" * 20_000,
     "quoted > in tags": '<abbr title="x > y">t</abbr>' * 10_000,
 }
@@ -449,11 +483,13 @@ def test_pathological_inputs_finish_quickly(name: str) -> None:
 
 
 def test_deep_nesting_does_not_raise_recursion_error() -> None:
-    # Unseparated definition-list entries nest one level each upstream.
-    r = render_markdown("term\n: <b>definition</b>\n" * 1_000)
-    assert "definition" in r.text
-    assert "b" not in tags(r.html)  # rendered as escaped text, not markup
-    assert "&lt;b&gt;definition" in r.html
+    # 250 nested lists exhaust the recursion limit inside Python-Markdown.
+    source = "\n".join("    " * i + f"- <b>item {i}</b>" for i in range(250))
+    r = render_markdown(source)
+    assert "ul" not in tags(r.html) and "b" not in tags(r.html)  # escaped text, not markup
+    assert "&lt;b&gt;item 0&lt;/b&gt;" in r.html
+    assert "item 249" in r.text
+    assert render_markdown("# Still fine\n").headings[0].id == "still-fine"
 
 
 def test_escape_incomplete_tags() -> None:
