@@ -9,7 +9,7 @@ always produce byte-identical files.
 The same archive model can be written in three layouts, so Gazette can be
 compared with other generators on the *same* content:
 
-* ``gazette`` – a complete Gazette project (see docs/FORMAT.md);
+* ``gazette`` – a complete Gazette project (see "Content format" in README.md);
 * ``hugo``    – a minimal Hugo site with its own tiny layouts;
 * ``pelican`` – a minimal Pelican site (Markdown with a metadata header).
 
@@ -637,7 +637,7 @@ def write(path: Path, text: str) -> None:
 
 
 def write_gazette(archive: Archive, out: Path) -> None:
-    """A complete Gazette project as described in docs/FORMAT.md."""
+    """A complete Gazette project as described in README.md ("Content format")."""
     write(out / "site.toml", site_toml(archive))
     write(out / "content" / "tags.yml", tags_yml())
     write(out / "content" / "glossary.yml", "".join(f"{k}: {v}\n" for k, v in GLOSSARY))
@@ -707,7 +707,7 @@ def issue_md(issue: Issue) -> str:
 
 
 def item_md(item: Item) -> str:
-    """An item file with YAML front matter (tags as a quoted list, as FORMAT.md asks)."""
+    """An item file with YAML front matter (tags as a quoted list, as README.md asks)."""
     lines = [
         "---",
         f"title: {q(item.title)}",
