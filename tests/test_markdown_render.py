@@ -325,6 +325,14 @@ def test_footnote_ids_do_not_leak_between_documents() -> None:
     assert "abbr" not in tags(after_a.html)  # SAC was only defined in doc_a
 
 
+def test_a_footnote_cited_twice_gets_two_back_references() -> None:
+    r = render_markdown("One[^n] and two[^n].\n\n[^n]: The note.\n")
+    found = elements(r.html)
+    assert ("sup", {"id": "fnref:n"}) in found and ("sup", {"id": "fnref2:n"}) in found
+    backrefs = [a["href"] for t, a in found if a.get("class") == "footnote-backref"]
+    assert backrefs == ["#fnref:n", "#fnref2:n"]
+
+
 def test_reused_instances_render_like_fresh_ones() -> None:
     docs = [
         "# T\n\nx[^1]\n\n[^1]: one\n",
@@ -466,6 +474,8 @@ PATHOLOGICAL = {
     "12,500 abbreviation definitions": "*[a]: b\n" * 12_500,
     "link definitions between lines of text": "[r]: /u\ntext\n" * 5_000,
     "footnote definitions between lines of text": "a\n[^1]: n\n" * 5_000,
+    "a footnote cited 5,000 times": "x[^1]\n\n" * 5_000 + "[^1]: the note\n",
+    "[TOC] markers and headings": "[TOC]\n[r]: /u\n[^1]\nterm\n|-|\n# h\n" * 2_000,
     "unclosed inline tags and comments": "<!--x-->-->='\n<b>b<!--" * 4_000,
     "mismatched quotes in tags": "<a b=c'd e='f>x" * 20_000,
     "quoted > in tags": '<abbr title="x > y">t</abbr>' * 10_000,
@@ -508,10 +518,10 @@ def test_raw_html_with_a_quoted_greater_than_sign_is_kept() -> None:
     assert r.text == "The MTL rule"
 
 
-def test_toc_marker_renders_but_is_not_counted_as_text() -> None:
-    r = render_markdown("[TOC]\n\n# Alpha\n\nBody\n")
-    assert ("a", {"href": "#alpha"}) in elements(r.html)
-    assert r.text == "Alpha Body"
+def test_toc_marker_is_not_expanded() -> None:
+    r = render_markdown("[TOC]\n\n# Alpha\n\nBody\n" * 3)
+    assert "a" not in tags(r.html)
+    assert r.text == "[TOC] Alpha Body " * 2 + "[TOC] Alpha Body"
 
 
 # --- concurrency -------------------------------------------------------------
