@@ -31,11 +31,21 @@ from .progress import RichProgress
 COMMANDS = ("build", "check", "serve", "new")
 
 
-def _now(value: str | None) -> datetime:
+def iso_moment(value: str) -> datetime:
+    """Parse --now; a bad value is a usage error (exit 2), not a crash."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO date or datetime, e.g. 2024-01-31 or 2024-01-31T12:00+08:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _now(value: datetime | None) -> datetime:
     """Build time: --now, else SOURCE_DATE_EPOCH (reproducible builds), else the clock."""
     if value:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return value
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return datetime.fromtimestamp(int(epoch), UTC)
@@ -49,7 +59,9 @@ def _common(parser: argparse.ArgumentParser, *, writes: bool) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors (CI)")
     parser.add_argument("--drafts", action="store_true", help="include items with draft: true")
     parser.add_argument("--future", action="store_true", help="include items dated in the future")
-    parser.add_argument("--now", metavar="ISO-DATETIME", help="pretend the build runs at this time")
+    parser.add_argument(
+        "--now", type=iso_moment, metavar="ISO-DATETIME", help="pretend the build runs at this time"
+    )
     parser.add_argument(
         "--base-url",
         metavar="URL",

@@ -170,10 +170,11 @@ def parse_files(
     batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     results: list[Parsed] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
-        for batch in pool.map(
-            _parse_batch, *zip(*[(project, config, vocabulary, b) for b in batches], strict=True)
-        ):
-            results += batch
+        jobs_per_batch = [
+            pool.submit(_parse_batch, project, config, vocabulary, b) for b in batches
+        ]
+        for job in jobs_per_batch:
+            results += job.result()
     return results
 
 

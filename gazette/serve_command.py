@@ -15,13 +15,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .diagnostics import ContentError, UsageError
+from .load import load_config
 from .pipeline import BuildRequest, build_site
 from .server import serve
 
 
 def run_serve(args: argparse.Namespace, request: BuildRequest) -> int:
-    from .load import load_config
-
     project = request.project.resolve()
     configured = request.base_url or load_config(project).site.base_url
     base_path = urlsplit(configured).path or "/"

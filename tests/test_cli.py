@@ -155,3 +155,19 @@ def test_new_refuses_to_overwrite(tmp_path, capsys):
     )
     assert code == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_bad_now_is_a_usage_error(tmp_path, capsys):
+    project = make_project(tmp_path, {})
+    with pytest.raises(SystemExit) as caught:
+        main(["build", "--project", str(project), "--now", "yesterday"])
+    assert caught.value.code == 2
+    assert "'yesterday' is not an ISO date or datetime" in capsys.readouterr().err
+
+
+def test_now_decides_what_is_future(tmp_path, capsys):
+    project = make_project(tmp_path, {"content/items/a.md": item(date="2023-06-01")})
+    assert main(["build", "--project", str(project), "--now", "2023-01-01"]) == 0
+    assert not (project / "site/items/a").exists()
+    assert main(["build", "--project", str(project), "--now", "2023-06-02T00:00Z"]) == 0
+    assert (project / "site/items/a/index.html").is_file()
