@@ -2,7 +2,8 @@
 """Set-up and everyday commands, on a fresh machine with only Python 3.11+.
 
     python3 dev.py serve [ARGS]   build the sample archive and serve it with live reload
-    python3 dev.py test  [ARGS]   lint, then run the whole test suite (ARGS go to pytest)
+    python3 dev.py test  [ARGS]   lint, then run the whole test suite (ARGS go to pytest);
+                                  installs Debian's chromium for the browser tests if missing
     python3 dev.py build [ARGS]   build the site into site/
 
 Each command first makes sure that ``.venv/`` exists and holds what
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -45,6 +47,30 @@ def ensure_venv() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's Chromium; install it when we can (root + apt-get).
+
+    Test tools cannot download their own browsers here. Without Chromium the
+    browser tests skip with a reason, except under CI, where that is an error.
+    """
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("Installing Debian's chromium for the browser tests ...", file=sys.stderr)
+        quiet = {"stdout": subprocess.DEVNULL}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env, **quiet
+        )
+    if shutil.which("chromium"):
+        return
+    message = "Chromium is not installed: browser tests will be skipped (apt-get install chromium)."
+    if os.environ.get("CI"):
+        sys.exit("CI needs Chromium for the browser tests. " + message)
+    print(message, file=sys.stderr)
+
+
 def run(*args: str) -> int:
     return subprocess.call([str(PYTHON), *args], cwd=ROOT)
 
@@ -56,6 +82,7 @@ def main(argv: list[str]) -> int:
         return 2
     ensure_venv()
     if command == "test":
+        ensure_chromium()
         for check in (["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]):
             code = run(*check)
             if code:

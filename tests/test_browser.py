@@ -1,0 +1,112 @@
+"""The theme in a real headless Chromium (Debian's package, driven by Playwright).
+
+Checks what a reader sees: the colour scheme follows the system, narrow phones
+get no horizontal scrolling, the stylesheet loads under the strict CSP, and the
+skip link is the first thing the keyboard reaches.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from gazette.model import BuildOptions
+from gazette.pipeline import BuildRequest, build_site
+from gazette.server import make_server
+from helpers import NOW
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("", "issues/2020-08/", "items/miit-standardisation-key-points-2020/")
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (python3 dev.py test installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    output = tmp_path_factory.mktemp("browser") / "site"
+    request = BuildRequest(
+        ROOT,
+        BuildOptions(now=NOW),
+        output=output,
+        base_url="http://127.0.0.1/repo/",
+        use_cache=False,
+    )
+    build_site(request)
+    server, broadcaster = make_server(output, "/repo/", "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.url
+    broadcaster.close()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def luminance(css_rgb: str) -> float:
+    red, green, blue = (int(part) for part in css_rgb[css_rgb.index("(") + 1 : -1].split(",")[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+@pytest.mark.parametrize(("scheme", "dark"), [("dark", True), ("light", False)])
+def test_colour_scheme_follows_the_system(browser, site_url, scheme, dark):
+    page = browser.new_page(color_scheme=scheme)
+    page.goto(site_url + PAGES[2])
+    background = luminance(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+    text = luminance(page.evaluate("getComputedStyle(document.body).color"))
+    assert (background < 0.2) is dark and (text > 0.8) is dark
+    assert abs(background - text) > 0.6  # readable contrast either way
+    page.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_phone_width_has_no_horizontal_scroll(browser, site_url, path):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(site_url + path)
+    width, viewport = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width <= viewport
+    page.close()
+
+
+def test_stylesheet_loads_under_the_csp_without_violations(browser, site_url):
+    page = browser.new_page()
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.goto(site_url + PAGES[0])
+    rules = page.evaluate("[...document.styleSheets].reduce((n, s) => n + s.cssRules.length, 0)")
+    assert rules > 50
+    assert not [m for m in messages if "Content Security Policy" in m]
+    page.close()
+
+
+def test_tab_reaches_the_skip_link_first_and_it_targets_main(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url + PAGES[2])
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.hash]")
+    assert focused == ["skip-link", "#main"]
+    assert page.evaluate("document.getElementById('main').tagName") == "MAIN"
+    page.close()
