@@ -110,3 +110,32 @@ def test_tab_reaches_the_skip_link_first_and_it_targets_main(browser, site_url):
     assert focused == ["skip-link", "#main"]
     assert page.evaluate("document.getElementById('main').tagName") == "MAIN"
     page.close()
+
+
+def test_tag_index_sorts_by_count_and_back_without_leaving_the_page(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url + "tags/")
+    first_list = "document.querySelector('[data-sortable]')"
+    names = f"[...{first_list}.children].map(li => li.dataset.name)"
+    counts = f"[...{first_list}.children].map(li => Number(li.dataset.count))"
+    by_name = page.evaluate(names)
+    assert by_name == sorted(by_name)
+    page.click("button[data-sort=count]")
+    assert page.evaluate(counts) == sorted(page.evaluate(counts), reverse=True)
+    assert page.get_attribute("button[data-sort=count]", "aria-pressed") == "true"
+    page.click("button[data-sort=name]")
+    assert page.evaluate(names) == by_name
+    assert page.url == site_url + "tags/"
+    page.close()
+
+
+def test_tag_index_without_javascript_is_sorted_by_name_and_hides_the_buttons(browser, site_url):
+    page = browser.new_page(java_script_enabled=False)
+    page.goto(site_url + "tags/")
+    assert not page.is_visible(".sort-controls")
+    lists = page.eval_on_selector_all(
+        "[data-sortable]", "lists => lists.map(l => [...l.children].map(r => r.dataset.name))"
+    )
+    page.close()
+    assert len(lists) >= 5
+    assert all(names == sorted(names) for names in lists)
