@@ -2,20 +2,23 @@
 
 Why Python-Markdown: it is the engine behind MkDocs, so the extensions that a
 newsletter archive needs (tables, footnotes, definition lists, abbreviations,
-heading ids, attribute lists) are mature, and pymdown-extensions add fenced
-code and strikethrough. Its weaknesses are that it passes raw HTML and
-`javascript:` links through, and that some of its parsers are quadratic or
-recursive. The first is handled by `gazette.sanitize.sanitize_html`, which
-every result goes through; the second by the guards below.
+heading ids, attribute lists) are mature, pymdown-extensions add fenced code
+and strikethrough, and plugins can add their own extensions (wiki links,
+glossary abbreviations). markdown-it-py would be faster and linear by design,
+but its footnote, definition-list and attribute plugins are another package.
+Python-Markdown's weaknesses are that it passes raw HTML and `javascript:`
+links through, and that some of its parsers are quadratic or recursive. The
+first is handled by `gazette.sanitize.sanitize_html`, which every result goes
+through; the second by the guards below.
 
-Extensions, always on: toc (heading ids only: `[TOC]` stays text, since a
-contents list belongs in the template, built from `Rendered.headings`, and
-each marker would copy the whole list, so 100 KB of markers and headings
-made gigabytes), tables (with `align`
-attributes, because `style` is stripped), footnotes, attr_list, abbr,
-def_list, sane_lists, pymdownx.superfences, pymdownx.highlight (no Pygments:
-`<pre class="highlight"><code class="language-x">`), pymdownx.tilde
-(`~~del~~`, `H~2~O`). Extensions passed by plugins are added after these.
+Extensions, always on: toc, tables (with `align` attributes, because `style`
+is stripped), footnotes, attr_list, abbr, def_list, sane_lists,
+pymdownx.superfences, pymdownx.highlight (no Pygments: `<pre class="highlight">
+<code class="language-x">`) and pymdownx.tilde (`~~del~~`, `H~2~O`).
+Extensions passed by plugins are added after these. toc is used for heading
+ids only: `[TOC]` stays text, because a contents list belongs in the template
+(built from `Rendered.headings`) and each marker copies the whole list, so
+100 KB of markers and headings made gigabytes.
 
 Heading ids are the ASCII slug of the heading text (`markdown.extensions.toc.slugify`;
 `Café & Co` -> `cafe-co`, a heading with no ASCII letters or digits -> `section`),
@@ -23,8 +26,8 @@ made unique in document order with `-1`, `-2`, ... and never equal to any other
 id in the document. Ids set by the author with `{#id}` are kept as written.
 
 Limits, so that hostile input renders in bounded time (BAD_INPUTS 35). Each
-guards against a blow-up measured in Python-Markdown 3.11; where upstream was
-merely slow, the replacement gives the same output:
+answers a blow-up measured in Python-Markdown 3.11, and each changes the
+output only of input that no real document contains:
 
 * Blockquotes nest at most `MAX_QUOTE_DEPTH` (50) deep; further `>` markers
   on a line are shown as text.
@@ -46,18 +49,22 @@ merely slow, the replacement gives the same output:
   HTML comment after them is treated as a block unless their closing tag
   follows within `MAX_COMMENT_SCAN` characters.
 * Raw HTML nested more than 256 deep is flattened (see `gazette.sanitize`).
-* Structures nested deeply enough to exhaust Python's recursion limit (a few
-  hundred nested lists, or a definition list written without blank lines
-  between a thousand entries) do not raise: the whole document is then
-  rendered as escaped plain-text paragraphs.
-* Same output, bounded work: the table test reads only the lines it needs,
-  and a blank line is put after every line that is a block on its own (ATX
-  heading, setext underline, rule, abbreviation definition), because
-  upstream re-tests the rest of a block each time it splits one off.
+* Two things make the whole document render as escaped plain-text
+  paragraphs instead of raising or exhausting memory: structures nested
+  deeply enough to exhaust Python's recursion limit (250 nested lists), and
+  HTML that would be more than `MAX_OUTPUT_RATIO` (20) times the size of
+  the source and over `MAX_OUTPUT_FLOOR` (1 MB), as a long abbreviation or
+  link title used thousands of times makes.
+* A block (lines with no blank line between them) holding more than
+  `MAX_BLOCK_SPLITS` (50) headings, rules or definitions gets a blank line
+  after each, because upstream re-tests the rest of the block every time it
+  splits one off.
+* Same output, less work: the table test reads only the lines it needs, and
+  footnote back-reference ids and superfences' reassembly take linear time.
 
 Whole-document size limits are the loader's job (BAD_INPUTS 34). Within the
-limits above, render time is linear in the size of the document: about
-1 MB/s for prose, and 25-50 KB/s for input built to be slow (a block of
+limits above, render time is linear in the size of the document: 0.5-1 MB/s
+for real items, and 20-50 KB/s for input built to be slow (a block of
 10,000 headings, a paragraph that is nothing but `*a*` or `[`), so a limit of
 a few hundred kilobytes per file keeps every document to a few seconds.
 """
@@ -71,6 +78,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from types import MethodType
 from typing import Any
 from xml.etree import ElementTree as etree
 
@@ -103,6 +111,8 @@ MAX_FOOTNOTE_LABEL = 200
 MAX_OPEN_INLINE_TAGS = 32
 MAX_COMMENT_SCAN = 8192
 MAX_BLOCK_SPLITS = 50
+MAX_OUTPUT_RATIO = 20
+MAX_OUTPUT_FLOOR = 1_000_000
 
 _EXTENSIONS = [
     "toc",
@@ -352,6 +362,24 @@ class _Footnotes(FootnoteExtension):
         return reference
 
 
+def _reassemble_in_one_pass(self: Preprocessor, lines: list[str]) -> list[str]:
+    """pymdownx.superfences' `reassemble`, linear instead of quadratic.
+
+    Upstream splices each fenced block into a fresh copy of the line list:
+    25,000 empty fences (100 KB) took 4.6 s, 50,000 took 13 s. The stack holds
+    the blocks in document order and they do not overlap.
+    """
+    out: list[str] = []
+    done = 0
+    for fenced, start, end in self.stack:  # type: ignore[attr-defined]
+        out += lines[done:start]
+        out.append(fenced)
+        done = end
+    out += lines[done:]
+    self.stack.clear()  # type: ignore[attr-defined]
+    return out
+
+
 class _PlainLongText(Treeprocessor):
     """Mark over-long text runs atomic so the inline pass leaves them as text."""
 
@@ -361,6 +389,28 @@ class _PlainLongText(Treeprocessor):
                 el.text = util.AtomicString(el.text)
             if el.tail and len(el.tail) > MAX_INLINE_CHARS:
                 el.tail = util.AtomicString(el.tail)
+
+
+class _OutputTooLarge(Exception):
+    pass
+
+
+class _BoundOutput(Treeprocessor):
+    """Refuse a document whose HTML would be far larger than its source.
+
+    Abbreviation and link titles are copied into every use: 100 KB of source
+    made 200 MB of HTML and took 1.4 GB of memory.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        source_size = sum(len(line) + 1 for line in self.md.lines)
+        budget = max(MAX_OUTPUT_FLOOR, MAX_OUTPUT_RATIO * source_size)
+        size = 0
+        for el in root.iter():
+            size += len(el.text or "") + len(el.tail or "") + 2 * len(str(el.tag)) + 5
+            size += sum(len(k) + len(v) + 4 for k, v in el.items())
+            if size > budget:
+                raise _OutputTooLarge
 
 
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -404,20 +454,23 @@ class _GuardExtension(Extension):
         tables = md.parser.blockprocessors["table"]
         md.parser.blockprocessors.register(_Table(md.parser, tables.config), "table", 75)
         md.preprocessors.register(_HtmlBlocks(md), "html_block", 20)
+        fences = md.preprocessors["fenced_code_block"]
+        fences.reassemble = MethodType(_reassemble_in_one_pass, fences)  # type: ignore[attr-defined]
         # After fenced code (25) and raw HTML (20) are stashed.
         md.preprocessors.register(_SeparateOneLineBlocks(md), "gazette_one_line_blocks", 19)
         md.treeprocessors.register(_PlainLongText(md), "gazette_plain_long_text", 20.5)
+        md.treeprocessors.register(_BoundOutput(md), "gazette_bound_output", 1)
         # After attr_list (8) has applied {#id}, before toc (5) reads the ids.
         md.treeprocessors.register(_HeadingIds(md), "gazette_heading_ids", 6)
 
 
 # --- Markdown instances ------------------------------------------------------
 
-# Measured on a 400-word item: reset() and reuse renders in ~5.1 ms, a fresh
-# instance per document in ~5.9 ms (its first convert warms caches). So each
+# Measured on a 400-word item (median of 1,000): reset() and reuse renders in
+# 5.1-5.5 ms, a fresh instance per document in 5.9-6.6 ms. So each
 # thread keeps a few instances, keyed by the plugin extensions, and resets
 # one before every document; reset() clears footnotes, abbreviations, toc,
-# reference links and the HTML stash, and the guards keep no state.
+# reference links and the HTML stash (and _Footnotes' own bookkeeping).
 _MAX_CACHED = 4
 _local = threading.local()
 
@@ -473,7 +526,7 @@ def render_markdown(source: str, *, extensions: Sequence[Extension] = ()) -> Ren
     try:
         body = md.convert(_guard_source(source)).replace(_LT, "&lt;")
         tokens = getattr(md, "toc_tokens", [])
-    except RecursionError:
+    except (RecursionError, _OutputTooLarge):
         _forget(key)  # its processors may hold half-finished state
         body, tokens = _unrendered(source), []
     except BaseException:

@@ -335,7 +335,7 @@ def test_a_footnote_cited_twice_gets_two_back_references() -> None:
 
 def test_reused_instances_render_like_fresh_ones() -> None:
     docs = [
-        "# T\n\nx[^1]\n\n[^1]: one\n",
+        "# T\n\nx[^1] y[^1]\n\n[^1]: one\n",
         "*[EU]: European Union\n\nEU and [ref]\n\n[ref]: /r\n",
         "```py\nprint(1)\n```\n\n# T\n",
         "[ref] and EU\n\n## T\n\n- a\n- b\n",
@@ -474,7 +474,8 @@ PATHOLOGICAL = {
     "12,500 abbreviation definitions": "*[a]: b\n" * 12_500,
     "link definitions between lines of text": "[r]: /u\ntext\n" * 5_000,
     "footnote definitions between lines of text": "a\n[^1]: n\n" * 5_000,
-    "a footnote cited 5,000 times": "x[^1]\n\n" * 5_000 + "[^1]: the note\n",
+    "a footnote cited 3,000 times": "x[^1]\n\n" * 3_000 + "[^1]: the note\n",
+    "20,000 empty code fences": "```\n" * 20_000,
     "[TOC] markers and headings": "[TOC]\n[r]: /u\n[^1]\nterm\n|-|\n# h\n" * 2_000,
     "unclosed inline tags and comments": "<!--x-->-->='\n<b>b<!--" * 4_000,
     "mismatched quotes in tags": "<a b=c'd e='f>x" * 20_000,
@@ -500,6 +501,22 @@ def test_deep_nesting_does_not_raise_recursion_error() -> None:
     assert "&lt;b&gt;item 0&lt;/b&gt;" in r.html
     assert "item 249" in r.text
     assert render_markdown("# Still fine\n").headings[0].id == "still-fine"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "*[a]: " + "x" * 100_000 + "\n\n" + "a " * 2_000,
+        '[r]: /u "' + "x" * 100_000 + '"\n\n' + "[r] " * 2_000,
+    ],
+    ids=["abbreviation title", "link title"],
+)
+def test_a_title_used_thousands_of_times_does_not_blow_up_the_output(source: str) -> None:
+    start = time.perf_counter()
+    r = render_markdown(source)
+    assert time.perf_counter() - start < 5
+    assert len(r.html) < 2 * len(source)  # rendered as escaped text instead
+    assert "abbr" not in tags(r.html) and "a" not in tags(r.html)
 
 
 def test_escape_incomplete_tags() -> None:
