@@ -81,7 +81,11 @@ def parse_vocabulary(path: str, text: str) -> tuple[Vocabulary, list[Diagnostic]
     tag_nodes = top["tags"].node if "tags" in top else MappingNode("tag:yaml.org,2002:map", [])
     for key, value in _mapping(path, tag_nodes, "tags", out):
         name, line = key.value.strip(), _line(key)
-        fields = {k.value: v for k, v in _mapping(path, value, f"tag {name}", out)}
+        fields = (
+            {}
+            if is_null(value)
+            else {k.value: v for k, v in _mapping(path, value, f"tag {name}", out)}
+        )
         for field_name in fields:
             if field_name not in TAG_KEYS:
                 guess = did_you_mean(field_name, TAG_KEYS)
@@ -165,22 +169,43 @@ def _index(
                 continue
             lookup[key] = tag.name
             owner_line[key] = tag.line
-    names = [normalise_tag(t.name) for t in tags]
-    for tag in tags:
-        stem = normalise_tag(tag.name)
-        for other in names:
-            if other != stem and other.rstrip("s") == stem.rstrip("s") and stem < other:
-                out.append(
-                    warning(
-                        path,
-                        tag.line,
-                        "tag-near-duplicate",
-                        f"tags '{tag.name}' and '{lookup[other]}' differ only by a plural",
-                        "merge them and keep one as an alias",
-                    )
-                )
+    for first, second in near_duplicates(tags):
+        out.append(
+            warning(
+                path,
+                second.line,
+                "tag-near-duplicate",
+                f"tags '{first.name}' (line {first.line}) and '{second.name}' differ only by "
+                "a plural",
+                "merge them and keep one as an alias",
+            )
+        )
     vocabulary = Vocabulary(groups, tuple(tags), MappingProxyType(lookup))
     return vocabulary, out
+
+
+def singular_forms(spelling: str) -> set[str]:
+    """The spelling and what it would be without an English plural ending."""
+    word = normalise_tag(spelling)
+    forms = {word}
+    if word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    if word.endswith("es"):
+        forms.add(word[:-2])
+    if word.endswith("s"):
+        forms.add(word[:-1])
+    return forms
+
+
+def near_duplicates(tags: list[Tag]) -> list[tuple[Tag, Tag]]:
+    """Pairs of tags that differ only by a plural (Smart City, Smart Cities)."""
+    pairs = []
+    for index, tag in enumerate(tags):
+        forms = singular_forms(tag.name)
+        for other in tags[index + 1 :]:
+            if forms & singular_forms(other.name):
+                pairs.append((tag, other))
+    return pairs
 
 
 def resolve_tag(vocabulary: Vocabulary, spelling: str) -> tuple[str | None, list[str]]:

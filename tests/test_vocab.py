@@ -62,10 +62,18 @@ def test_tag_that_slugifies_to_nothing_is_an_error():
 
 
 def test_plural_near_duplicates_warn():
-    text = "tags:\n  Smart City:\n    aliases: []\n  Smart Citys:\n    aliases: []\n"
+    text = "tags:\n  Smart City:\n    aliases: []\n  Smart Cities:\n    aliases: []\n"
     _, problems = parse_vocabulary("content/tags.yml", text)
-    assert [p.code for p in problems] == ["tag-near-duplicate"]
-    assert not problems[0].is_error
+    assert formatted(problems) == [
+        "content/tags.yml:4: warning[tag-near-duplicate]: tags 'Smart City' (line 2) and "
+        "'Smart Cities' differ only by a plural. Fix: merge them and keep one as an alias"
+    ]
+
+
+def test_distinct_tags_are_not_near_duplicates():
+    text = "tags:\n  IoT:\n    aliases: []\n  IPR:\n    aliases: []\n  Standard Setting:\n    aliases: []\n"
+    _, problems = parse_vocabulary("content/tags.yml", text)
+    assert problems == []
 
 
 def test_unknown_group_is_an_error():
