@@ -27,7 +27,7 @@ def build_times(project: Path, repeat: int) -> tuple[float, float, int]:
         remove([project / "site", project / ".gazette-cache"])
         for times in (colds, warms):
             run = measure(command, project, 3600)
-            if run.returncode != 0:
+            if run.rc != 0:
                 sys.exit(f"build failed:\n{run.stderr_tail}")
             times.append(run.wall_s)
     files = sum(1 for p in (project / "site").rglob("*") if p.is_file())
