@@ -52,6 +52,12 @@ def format_date(value: date | datetime, style: str = "long") -> str:
     return f"{value.day} {value:%B} {value.year}"
 
 
+def _is_value(arg: Any) -> bool:
+    if isinstance(arg, tuple):
+        return all(_is_value(part) for part in arg)
+    return isinstance(arg, str | int | bool | None)
+
+
 def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
@@ -70,8 +76,25 @@ def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> j
         # A content hash in the query string, so browsers never keep a stale copy.
         return urls.url(f"/static/{name}") + f"?v={fingerprints[name]}"
 
+    memo: dict[tuple, Any] = {}
+
+    def cached(macro: str, *args: Any) -> Any:
+        """Call a macro of ``_macros.html`` once per arguments for this build.
+
+        A listing fragment (an item's summary) appears on many pages: the home
+        page, its issue, each of its tags' pages. Rendering it once saves most of
+        the cost of listings. Arguments are compared by value when they are
+        plain values and by identity otherwise (model objects live all build).
+        """
+        key = (macro, *(a if _is_value(a) else id(a) for a in args))
+        if key not in memo:
+            memo[key] = getattr(env.get_template("_macros.html").module, macro)(*args)
+        return memo[key]
+
     env.filters["date"] = format_date
-    env.globals.update(globals_, url=urls.url, absolute_url=urls.absolute, asset=asset)
+    env.globals.update(
+        globals_, url=urls.url, absolute_url=urls.absolute, asset=asset, cached=cached
+    )
     return env
 
 

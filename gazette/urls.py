@@ -10,6 +10,7 @@ import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -45,7 +46,7 @@ class Urls:
 
     base_url: str
 
-    @property
+    @cached_property
     def base_path(self) -> str:
         path = urlsplit(self.base_url).path or "/"
         return path if path.endswith("/") else path + "/"
