@@ -12,11 +12,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import GAZETTE_PYTHON, REPO, ensure_archive, measure, remove
+
+
+def settle(project: Path) -> None:
+    """Wait until the previous build's detached removal of the old site is done.
+
+    Otherwise the next build competes with it for the disk, and whichever
+    variant happens to follow a warm build looks slower.
+    """
+    for _ in range(600):
+        if not list(project.glob(".site-old-*")):
+            return
+        time.sleep(0.1)
 
 
 def build_times(project: Path, repeat: int) -> tuple[float, float, int]:
@@ -26,6 +39,7 @@ def build_times(project: Path, repeat: int) -> tuple[float, float, int]:
     for _ in range(repeat):
         remove([project / "site", project / ".gazette-cache"])
         for times in (colds, warms):
+            settle(project)
             run = measure(command, project, 3600)
             if run.rc != 0:
                 sys.exit(f"build failed:\n{run.stderr_tail}")
