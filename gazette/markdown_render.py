@@ -100,6 +100,7 @@ from markdown.inlinepatterns import (
 from markdown.preprocessors import HtmlBlockPreprocessor, Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from gazette.model import Heading
 from gazette.sanitize import escape_incomplete_tags, sanitize_html
 
 MAX_QUOTE_DEPTH = 50
@@ -130,13 +131,6 @@ _EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "tables": {"use_align_attribute": True},
     "pymdownx.highlight": {"use_pygments": False},
 }
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    id: str
-    text: str
 
 
 @dataclass(frozen=True)
