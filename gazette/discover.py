@@ -11,7 +11,6 @@ the project is ever read.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, error, warning
@@ -19,12 +18,6 @@ from .source import MAX_FILE_BYTES
 
 _JUNK_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig")
 _NEAR_MISSES = (".markdown", ".mdown", ".mkd", ".txt", ".mdx")
-
-
-@dataclass(frozen=True)
-class ContentFile:
-    path: str  # relative to the project, POSIX separators: content/items/a.md
-    data: bytes
 
 
 def is_junk(name: str) -> bool:
@@ -36,7 +29,7 @@ def is_junk(name: str) -> bool:
     )
 
 
-def _relative(project: Path, path: Path) -> str:
+def relative(project: Path, path: Path) -> str:
     try:
         return path.relative_to(project).as_posix()
     except ValueError:
@@ -44,7 +37,7 @@ def _relative(project: Path, path: Path) -> str:
 
 
 def _symlink_problem(project: Path, root: Path, entry: Path) -> Diagnostic | None:
-    where = _relative(project, entry)
+    where = relative(project, entry)
     try:
         target = entry.resolve(strict=True)
     except (OSError, RuntimeError):
@@ -78,7 +71,7 @@ def find_markdown(project: Path, folder: Path) -> tuple[list[Path], list[Diagnos
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError as exc:
-            problems.append(error(_relative(project, current), 0, "unreadable", str(exc)))
+            problems.append(error(relative(project, current), 0, "unreadable", str(exc)))
             continue
         for entry in entries:
             path = Path(entry.path)
@@ -96,7 +89,7 @@ def find_markdown(project: Path, folder: Path) -> tuple[list[Path], list[Diagnos
             elif entry.name.endswith(_NEAR_MISSES):
                 problems.append(
                     warning(
-                        _relative(project, path),
+                        relative(project, path),
                         0,
                         "not-content",
                         "this file is ignored: only .md files are content",
@@ -110,7 +103,3 @@ def read_limited(path: Path) -> bytes:
     """Read at most one byte past the size limit, so a huge file cannot exhaust memory."""
     with path.open("rb") as handle:
         return handle.read(MAX_FILE_BYTES + 1)
-
-
-def read_files(project: Path, paths: list[Path]) -> list[ContentFile]:
-    return [ContentFile(_relative(project, p), read_limited(p)) for p in paths]

@@ -18,7 +18,7 @@ from pathlib import Path
 from .cache import BuildCache, digest
 from .config import parse_config
 from .diagnostics import ContentError, Diagnostic, UsageError, error
-from .discover import find_markdown, read_files, read_limited
+from .discover import find_markdown, read_limited, relative
 from .fields import did_you_mean
 from .model import BuildOptions, Config, GlossaryEntry, Issue, Item, Site, Vocabulary
 from .parallel import pool_context
@@ -147,12 +147,12 @@ def _parse_batch(
     """Read and parse ``(kind, path)`` jobs; runs in a worker process for large archives."""
     out: list[Parsed] = []
     for kind, path in jobs:
-        (file,) = read_files(project, [path])
+        where, data = relative(project, path), read_limited(path)
         if kind == "issue":
-            result, found = parse_issue(file.path, file.data, config)
+            result, found = parse_issue(where, data, config)
         else:
-            result, found = parse_item(file.path, file.data, config, vocabulary)
-        out.append((file.path, result, found))
+            result, found = parse_item(where, data, config, vocabulary)
+        out.append((where, result, found))
     return out
 
 

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -193,10 +193,3 @@ def _read_manifest(path: Path | None, output: Path) -> dict[str, list]:
         return {}
     files = record.get("files")
     return files if isinstance(files, dict) else {}
-
-
-def write_site(files: Mapping[str, bytes], output: Path) -> None:
-    """Write ``{url: bytes}`` into ``output`` atomically. Call under ``build_lock``."""
-    with SiteWriter(output) as writer:
-        for url in sorted(files):
-            writer.add(url, files[url])
