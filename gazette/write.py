@@ -112,9 +112,6 @@ class SiteWriter:
     def add(self, url: str, data: bytes) -> None:
         relative = output_path(url)
         target = self.temp / relative
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         self._pending.append(self._pool.submit(self._put, url, relative, target, data, digest))
         self.count += 1
@@ -128,6 +125,9 @@ class SiteWriter:
         The manifest's size and mtime prove that the old file is still what the
         last build wrote, so a hand-edited file in site/ is never carried over.
         """
+        if target.parent not in self._folders:  # racing threads: exist_ok
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
         old = self.output / relative
         known = self._previous.get(url)
         if known and known[0] == digest:
