@@ -83,7 +83,10 @@ def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> j
     memo: dict[tuple, Any] = {}
 
     def cached(macro: str, *args: Any) -> Any:
-        """Call a macro of ``_macros.html`` once per arguments for this build.
+        """Call a macro once per arguments for this build.
+
+        ``macro`` names a macro of ``_macros.html``, or of another template as
+        ``"template.html:macro"``.
 
         A listing fragment (an item's summary) appears on many pages: the home
         page, its issue, each of its tags' pages. Rendering it once saves most of
@@ -92,7 +95,9 @@ def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> j
         """
         key = (macro, *(a if _is_value(a) else id(a) for a in args))
         if key not in memo:
-            memo[key] = getattr(env.get_template("_macros.html").module, macro)(*args)
+            template, _, name = macro.rpartition(":")
+            module = env.get_template(template or "_macros.html").module
+            memo[key] = getattr(module, name)(*args)
         return memo[key]
 
     def item_summary(item: Any, show_issue: bool = True) -> Markup:
@@ -108,7 +113,7 @@ def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> j
         tail = memo.get(("summary_tail", id(item))) or cached("summary_tail", item)
         if not show_issue:
             return Markup(head + tail)
-        return Markup(head + cached("summary_issue", item.issue) + tail)
+        return Markup("".join((head, cached("summary_issue", item.issue), tail)))
 
     env.filters["date"] = format_date
     env.globals.update(
