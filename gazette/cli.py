@@ -90,6 +90,11 @@ def make_parser() -> argparse.ArgumentParser:
     _common(serve, writes=True)
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
     serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument(
+        "--published-only",
+        action="store_true",
+        help="leave drafts and scheduled items out (serve shows them, with a banner, by default)",
+    )
     new = commands.add_parser("new", help="scaffold a new item with valid front matter")
     new.add_argument("--project", type=Path, default=Path("."), help="project folder")
     new.add_argument("--title", required=True, help="the item's title")
@@ -109,8 +114,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def _request(args: argparse.Namespace) -> BuildRequest:
+    # serve previews drafts and scheduled items, marked by a banner, unless told not to
+    preview = args.command == "serve" and not args.published_only
     options = BuildOptions(
-        now=_now(args.now), drafts=args.drafts, future=args.future, strict=args.strict
+        now=_now(args.now),
+        drafts=args.drafts or preview,
+        future=args.future or preview,
+        strict=args.strict,
     )
     return BuildRequest(
         project=args.project,

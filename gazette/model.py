@@ -196,6 +196,15 @@ class Site:
     # Results of each plugin's ``link`` hook, by plugin name.
     data: Mapping[str, Any] = field(default_factory=_empty)
 
+    def is_preview(self, item: Item) -> bool:
+        """A draft or a scheduled item, present only because of --drafts/--future."""
+        return item.draft or item.published > self.options.now
+
+    @cached_property
+    def public_items(self) -> tuple[Item, ...]:
+        """Items a reader may see in feeds, search and the sitemap: never a preview."""
+        return tuple(item for item in self.items if not self.is_preview(item))
+
     @cached_property
     def item_by_slug(self) -> Mapping[str, Item]:
         return MappingProxyType({item.slug: item for item in self.items})

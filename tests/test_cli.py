@@ -171,3 +171,14 @@ def test_now_decides_what_is_future(tmp_path, capsys):
     assert not (project / "site/items/a").exists()
     assert main(["build", "--project", str(project), "--now", "2023-06-02T00:00Z"]) == 0
     assert (project / "site/items/a/index.html").is_file()
+
+
+def test_serve_previews_drafts_and_scheduled_items_unless_published_only():
+    from gazette.cli import _request
+
+    preview = _request(parse_args(["serve", "--now", "2024-01-01"])).options
+    assert preview.drafts and preview.future
+    published = _request(parse_args(["serve", "--published-only"])).options
+    assert not published.drafts and not published.future
+    build = _request(parse_args(["build"])).options
+    assert not build.drafts and not build.future
