@@ -26,6 +26,15 @@ def neighbours(site: Site) -> dict[str, tuple[Item | None, Item | None]]:
     return around
 
 
+def preview_label(site: Site, item: Item) -> str:
+    """The banner of a draft or scheduled item (shown only with --drafts/--future)."""
+    if item.draft:
+        return "Draft."
+    if site.is_preview(item):
+        return f"Scheduled for {item.published:%Y-%m-%d %H:%M %Z}."
+    return ""
+
+
 def outputs(site: Site, **kwargs: Any) -> Iterator[Page]:
     """Runs in the render stage: one page per published item."""
     sections = site.config.section_by_id
@@ -43,6 +52,7 @@ def outputs(site: Site, **kwargs: Any) -> Iterator[Page]:
                 "next": after,
                 "title": item.title,
                 "description": item.summary,
+                "preview": preview_label(site, item),
             },
             source=item.path,
         )
