@@ -28,9 +28,7 @@ def menu(site: Site, **kwargs: Any) -> list[MenuEntry]:
 
 def by_year(issues: tuple[Issue, ...]) -> tuple[tuple[int, tuple[Issue, ...]], ...]:
     """Issues (newest first) grouped by the year of their date, newest year first."""
-    return tuple(
-        (year, tuple(group)) for year, group in groupby(issues, key=lambda i: i.date.year)
-    )
+    return tuple((year, tuple(group)) for year, group in groupby(issues, key=lambda i: i.date.year))
 
 
 def outputs(site: Site, **kwargs: Any) -> Iterator[Page]:

@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from gazette.model import Item, Site, Tag
+from gazette.paging import paginate
 from gazette.plugins import MenuEntry, Option, Page
 from gazette.urls import slugify
 
@@ -125,35 +126,21 @@ def menu(site: Site, **kwargs: Any) -> list[MenuEntry]:
     return [MenuEntry("Tags", "/tags/", weight=20)]
 
 
-def _pages(stats: TagStats, size: int) -> list[tuple[int, tuple[Item, ...]]]:
-    chunks = [stats.items[i : i + size] for i in range(0, len(stats.items), size)]
-    return list(enumerate(chunks or [()], start=1))
-
-
-def _page_url(slug: str, number: int) -> str:
-    return f"/tags/{slug}/" if number == 1 else f"/tags/{slug}/page/{number}/"
-
-
 def _tag_pages(site: Site, stats: TagStats, size: int, feeds: Any) -> Iterator[Page]:
-    pages = _pages(stats, size)
     feed = feeds.tag_feed(stats.tag.name) if feeds and hasattr(feeds, "tag_feed") else None
-    for number, items in pages:
+    drawn = chart(stats.per_year)  # one object per tag, so the overview's cache key holds
+    for pager in paginate(stats.items, size, f"/tags/{stats.tag.slug}/"):
         yield Page(
-            url=_page_url(stats.tag.slug, number),
+            url=pager.url,
             template="tag.html",
             context={
                 "stats": stats,
-                "items": items,
-                "chart": chart(stats.per_year),
+                "items": pager.items,
+                "chart": drawn,
                 "feed": feed,
-                "pager": {
-                    "number": number,
-                    "count": len(pages),
-                    "newer": _page_url(stats.tag.slug, number - 1) if number > 1 else None,
-                    "older": _page_url(stats.tag.slug, number + 1) if number < len(pages) else None,
-                },
+                "pager": pager,
                 "title": f"#{stats.tag.name}"
-                + (f" (page {number} of {len(pages)})" if len(pages) > 1 else ""),
+                + (f" (page {pager.number} of {pager.count})" if pager.count > 1 else ""),
                 "description": stats.tag.description
                 or f"Items tagged {stats.tag.name} in {site.config.site.title}",
             },

@@ -75,4 +75,4 @@ def test_unknown_plugin_is_an_error_listing_available_ones():
 
 def test_plugin_defaults_are_filled():
     plugins = load_plugins(config(), Path("/nonexistent"))
-    assert dict(plugins[2].options) == {"recent": 10}
+    assert dict(plugins[2].options) == {"recent": 10, "top_tags": 10}
