@@ -55,7 +55,8 @@ except subprocess.TimeoutExpired:
 wall = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(result, "w") as fh:
-    json.dump({"wall": wall, "rc": rc, "maxrss_kb": usage.ru_maxrss, "timed_out": timed_out}, fh)
+    json.dump({"wall": wall, "rc": rc, "maxrss_kb": usage.ru_maxrss, "timed_out": timed_out,
+               "cpu": usage.ru_utime + usage.ru_stime}, fh)
 """
 
 
@@ -71,6 +72,7 @@ class Run:
     maxrss_kb: int
     timed_out: bool
     stderr_tail: str = ""
+    cpu_s: float = 0.0  # user + system seconds of the build and its worker processes
 
     @property
     def ok(self) -> bool:
@@ -302,7 +304,9 @@ def measure(cmd: list[str], cwd: Path, timeout: float) -> Run:
         if not result_path.exists():  # the wrapper itself failed (cannot start the tool, ...)
             return Run(0.0, -1, 0, False, tail(stderr))
         data = json.loads(result_path.read_text())
-    return Run(data["wall"], data["rc"], data["maxrss_kb"], data["timed_out"], tail(stderr))
+    return Run(
+        data["wall"], data["rc"], data["maxrss_kb"], data["timed_out"], tail(stderr), data["cpu"]
+    )
 
 
 def remove(paths: Iterable[Path]) -> None:
