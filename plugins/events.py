@@ -307,8 +307,10 @@ def vevent(view: EventView, urls: Urls, host: str, site_zone: tzinfo) -> VEvent:
         if view.end is not None:
             event.add("dtend", view.end)
     event.add("summary", item.title)
-    if item.summary:
-        event.add("description", item.summary)
+    registration = item.event.registration if item.event else ""
+    details = [item.summary, f"Registration: {registration}" if registration else ""]
+    if any(details):
+        event.add("description", "\n\n".join(part for part in details if part))
     event.add("location", view.place)
     event.add("url", urls.absolute(item.url))
     return event

@@ -216,7 +216,9 @@ def test_each_ics_parses_back_with_every_field(tmp_path, slug):
     parsed = result.site.item_by_slug[slug]
     assert str(vevent["uid"]) == f"{slug}@example.org"
     assert str(vevent["summary"]) == parsed.title
-    assert str(vevent["description"]) == parsed.summary
+    registration = parsed.event.registration
+    expected = parsed.summary + (f"\n\nRegistration: {registration}" if registration else "")
+    assert str(vevent["description"]) == expected
     assert str(vevent["url"]) == f"{BASE}items/{slug}/"
     assert str(vevent["location"]) == (parsed.event.location or "Online")
     assert vevent.decoded("dtstamp") == datetime(2020, 8, 1, tzinfo=BRUSSELS).astimezone(UTC)
