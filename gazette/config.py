@@ -19,10 +19,13 @@ from .fields import did_you_mean
 from .model import Config, PluginSpec, Section, SiteInfo
 from .urls import SLUG
 
-SITE_KEYS = ("title", "description", "base_url", "language", "timezone", "about")
+SITE_KEYS = ("title", "description", "base_url", "language", "timezone", "about", "domain")
 SECTION_KEYS = ("id", "title", "description")
 TOP_KEYS = ("site", "sections", "plugins")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+# A host name such as news.example.org: labels of letters, digits and inner hyphens.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+{_LABEL}")
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -111,6 +114,17 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
                 'use an IANA name such as "Asia/Shanghai" or "UTC"',
             )
         )
+    domain = site.get("domain", "")
+    if domain != "" and (not isinstance(domain, str) or not _DOMAIN.fullmatch(domain.lower())):
+        problems.append(
+            error(
+                path,
+                _line_of(text, "domain"),
+                "config-domain",
+                f"site.domain must be a host name, not {domain!r}",
+                'e.g. domain = "news.example.org", without https:// or a path',
+            )
+        )
     sections = []
     seen: set[str] = set()
     for number, raw in enumerate(data.get("sections", []), 1):
@@ -160,5 +174,6 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
         language=str(site.get("language", "en")),
         timezone=timezone,
         about=str(site.get("about", "")).strip(),
+        domain=domain.lower(),
     )
     return Config(info, tuple(sections), specs, path), []

@@ -53,7 +53,7 @@ def load_config(project: Path) -> Config:
     config, problems = parse_config(text, "site.toml")
     if config is None:
         raise UsageError("site.toml is not valid", problems)
-    return config
+    return replace(config, project=str(project))
 
 
 def _read_yaml(project: Path, name: str, parse: Callable) -> tuple[object, list[Diagnostic]]:

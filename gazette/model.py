@@ -153,6 +153,7 @@ class SiteInfo:
     language: str = "en"
     timezone: str = "UTC"
     about: str = ""
+    domain: str = ""  # a custom domain for GitHub Pages: written to /CNAME
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,9 @@ class Config:
     sections: tuple[Section, ...]
     plugins: tuple[PluginSpec, ...]
     path: str = "site.toml"
+    # The project folder, so that a hook that runs before loading
+    # (markdown_extensions) can read a content file such as glossary.yml.
+    project: str = ""
 
     @cached_property
     def section_by_id(self) -> Mapping[str, Section]:

@@ -19,7 +19,8 @@ def issue(id_: str, number: int, date: str, pdf: str = "") -> str:
     extra = f'pdf: "{pdf}"\n' if pdf else ""
     return (
         f'---\nid: "{id_}"\nnumber: {number}\ntitle: "Issue {id_}"\ndate: {date}\n'
-        f'period: "Period {id_}"\n{extra}---\n\nIntro of {id_}.\n\n## Takeaways\n\n- Point of {id_}.\n'
+        f'period: "Period {id_}"\n{extra}---\n\nIntro of {id_}.\n\n'
+        f"## Takeaways\n\n- Point of {id_}.\n"
     )
 
 

@@ -1,0 +1,244 @@
+"""Files for crawlers and hosts: ``sitemap.xml``, ``robots.txt``, ``404.html`` and ``CNAME``.
+
+- ``/sitemap.xml`` (sitemaps.org 0.9) lists the absolute URL of every HTML page
+  that a reader may land on, each with ``lastmod``: an item's ``updated`` or
+  ``date``; a listing's newest item on that page (an issue page also counts the
+  issue's date); a listing without any item, the newest date of the archive.
+  Drafts and scheduled items (``Site.public_items``) are never listed and never
+  count, nor are alias redirects or the 404 page. Beyond 50,000 URLs the
+  sitemap becomes an index of ``/sitemap-<n>.xml`` files, as the protocol asks.
+- ``/robots.txt`` allows everything and names the sitemap (option ``robots``).
+  Crawlers read it only at a host's root, so on a project page under
+  ``/<repo>/`` it is inert; with a custom domain it works.
+- ``/404.html`` (template ``404.html``): GitHub Pages serves it for any missing
+  path, at any depth, so every link in it carries the base path.
+- ``/CNAME`` when ``site.toml`` names ``[site] domain``.
+
+Which pages exist: the plugin contract gives no plugin the outputs of the
+others, so the sitemap knows the URL scheme of Gazette's page plugins (home,
+items, issues, tags, sections, archive, events, glossary) and reads their
+``link`` data and ``page_size`` options. Pages of another plugin are not listed,
+nor is the search page, which has no content of its own; a test compares the
+sitemap with the HTML pages of a full build so that the two cannot drift apart
+silently.
+
+Library: the standard library's ``xml.etree.ElementTree`` (escaping, stable
+attribute order); the format is a dozen lines and needs nothing more.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from gazette.model import Item, Site
+from gazette.paging import paginate
+from gazette.plugins import Option, Page, StaticFile
+from gazette.urls import Urls
+
+OPTIONS = {
+    "robots": Option(bool, True, "write /robots.txt naming the sitemap"),
+}
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MAX_URLS = 50_000  # per sitemap file, by the protocol
+XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One page of the sitemap: a site-relative URL and when it last changed."""
+
+    url: str
+    lastmod: date | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A page, or a paginated listing starting at ``url``, and the items it shows."""
+
+    url: str
+    items: Sequence[Item]  # what the page plugin lists (and paginates), newest first
+    size: int = 0  # items per page; 0 = one page
+    since: date | None = None  # another date the page shows (an issue's)
+
+
+def changed(item: Item) -> date:
+    """The day an item last changed."""
+    return max(item.date, item.updated) if item.updated else item.date
+
+
+def newest(dates: Iterable[date | None]) -> date | None:
+    return max((day for day in dates if day is not None), default=None)
+
+
+def pages(listing: Listing) -> Iterator[tuple[str, Sequence[Item]]]:
+    """The URL and the items of each page of a listing."""
+    if not listing.size:
+        yield listing.url, listing.items
+        return
+    for pager in paginate(listing.items, listing.size, listing.url):
+        yield pager.url, pager.items
+
+
+def entries(listings: Iterable[Listing], site: Site) -> tuple[Entry, ...]:
+    """Every page of the listings with its lastmod, sorted by URL, each URL once."""
+    dates = [*(changed(item) for item in site.public_items), *(i.date for i in site.issues)]
+    fallback = newest(dates)
+    found: dict[str, Entry] = {}
+    for listing in listings:
+        for url, items in pages(listing):
+            shown = [changed(item) for item in items if not site.is_preview(item)]
+            found.setdefault(url, Entry(url, newest([*shown, listing.since]) or fallback))
+    return tuple(found[url] for url in sorted(found))
+
+
+# What each page plugin shows: (site, its data from ``link``, its options) -> listings.
+
+Source = Callable[[Site, Any, Mapping[str, Any]], Iterator[Listing]]
+
+
+def _home(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Listing]:
+    yield Listing("/", site.items, since=site.issues[0].date if site.issues else None)
+
+
+def _items(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Listing]:
+    for item in site.public_items:
+        yield Listing(item.url, (item,))
+
+
+def _issues(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Listing]:
+    yield Listing("/issues/", site.items, since=site.issues[0].date if site.issues else None)
+    for issue in site.issues:
+        yield Listing(issue.url, site.items_by_issue.get(issue.id, ()), since=issue.date)
+
+
+def _tags(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Listing]:
+    if data is None:
+        return
+    size = max(1, options.get("page_size", 20))
+    yield Listing("/tags/", [item for item in site.items if item.tags])
+    for group in site.vocabulary.groups:
+        names = {stats.tag.name for stats in data.stats.values() if stats.tag.group == group.id}
+        items = [item for item in site.items if names.intersection(item.tags)]
+        yield Listing(f"/tags/group/{group.id}/", items)
+    for stats in data.stats.values():
+        yield Listing(f"/tags/{stats.tag.slug}/", stats.items, size)
+
+
+def _sections(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Listing]:
+    if data is None:
+        return
+    size = max(1, options.get("page_size", 20))
+    yield Listing("/sections/", site.items)
+    for listing in data.listings:
+        yield Listing(listing.url, listing.items, size)
+
+
+def _archive(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Listing]:
+    if data is None:
+        return
+    size = max(1, options.get("page_size", 50))
+    yield Listing("/archive/", site.items)
+    for year in data.years:
+        if year.items:
+            yield Listing(year.url, year.items, size)
+        for month in year.months:
+            if month.items:
+                yield Listing(month.url, month.items, size)
+
+
+def _events(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Listing]:
+    yield Listing("/events/", [item for item in site.items if item.kind == "event"])
+
+
+def _glossary(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Listing]:
+    mentioned = {id(item) for items in getattr(data, "mentions", {}).values() for item in items}
+    yield Listing("/glossary/", [item for item in site.items if id(item) in mentioned])
+
+
+SOURCES: Mapping[str, Source] = {
+    "home": _home,
+    "items": _items,
+    "issues": _issues,
+    "tags": _tags,
+    "sections": _sections,
+    "archive": _archive,
+    "events": _events,
+    "glossary": _glossary,
+}
+
+
+def listings(site: Site) -> Iterator[Listing]:
+    """The pages of every enabled page plugin that the sitemap knows."""
+    for spec in site.config.plugins:
+        source = SOURCES.get(spec.name)
+        if source is not None:
+            yield from source(site, site.data.get(spec.name), spec.options)
+
+
+# Writers
+
+
+def _xml(root: ET.Element) -> bytes:
+    """An indented UTF-8 XML document with the usual declaration."""
+    ET.indent(root)
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode() + b"\n"
+
+
+def urlset(chunk: Sequence[Entry], urls: Urls) -> bytes:
+    root = ET.Element("urlset", xmlns=SITEMAP_NS)
+    for entry in chunk:
+        url = ET.SubElement(root, "url")
+        ET.SubElement(url, "loc").text = urls.absolute(entry.url)
+        if entry.lastmod:
+            ET.SubElement(url, "lastmod").text = entry.lastmod.isoformat()
+    return _xml(root)
+
+
+def sitemap_files(found: Sequence[Entry], urls: Urls, limit: int = MAX_URLS) -> list[StaticFile]:
+    """``/sitemap.xml``; past ``limit`` URLs, an index of ``/sitemap-<n>.xml`` files."""
+    if len(found) <= limit:
+        return [StaticFile("/sitemap.xml", urlset(found, urls))]
+    chunks = [found[start : start + limit] for start in range(0, len(found), limit)]
+    files = [
+        StaticFile(f"/sitemap-{number}.xml", urlset(chunk, urls))
+        for number, chunk in enumerate(chunks, 1)
+    ]
+    index = ET.Element("sitemapindex", xmlns=SITEMAP_NS)
+    for number, chunk in enumerate(chunks, 1):
+        node = ET.SubElement(index, "sitemap")
+        ET.SubElement(node, "loc").text = urls.absolute(f"/sitemap-{number}.xml")
+        lastmod = newest(entry.lastmod for entry in chunk)
+        if lastmod:
+            ET.SubElement(node, "lastmod").text = lastmod.isoformat()
+    return [StaticFile("/sitemap.xml", _xml(index)), *files]
+
+
+def robots(urls: Urls) -> bytes:
+    return f"User-agent: *\nDisallow:\n\nSitemap: {urls.absolute('/sitemap.xml')}\n".encode()
+
+
+# Hooks
+
+
+def outputs(
+    site: Site, *, options: Mapping[str, Any], urls: Urls, **kwargs: Any
+) -> Iterator[Page | StaticFile]:
+    """Runs in the render stage: the sitemap, robots.txt, the 404 page and CNAME."""
+    yield from sitemap_files(entries(listings(site), site), urls)
+    if options["robots"]:
+        yield StaticFile("/robots.txt", robots(urls))
+    yield Page(
+        url="/404.html",
+        template="404.html",
+        context={
+            "title": "Page not found",
+            "description": f"There is no page at this address of {site.config.site.title}.",
+        },
+    )
+    if site.config.site.domain:
+        yield StaticFile("/CNAME", f"{site.config.site.domain}\n".encode())
