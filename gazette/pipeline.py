@@ -20,12 +20,12 @@ from .markdown_stage import render_documents
 from .model import BuildOptions, Site
 from .plugins import (
     StaticFile,
+    collect_outputs,
     find_collisions,
     load_plugins,
     run_link,
     run_markdown_extensions,
     run_menu,
-    run_outputs,
 )
 from .templates import find_theme, make_environment, render_template
 from .urls import Urls, output_path
@@ -150,7 +150,8 @@ def _build(
     site = run_link(site, plugins)
     menu = run_menu(site, plugins)
     urls = Urls(config.site.base_url)
-    outputs = run_outputs(site, plugins, urls=urls)
+    outputs, plugin_warnings = collect_outputs(site, plugins, urls=urls)
+    warnings += plugin_warnings
     collisions = find_collisions(outputs)
     if collisions:
         raise ContentError(collisions)

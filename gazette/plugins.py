@@ -21,10 +21,12 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
 ``menu(site, *, options, **kwargs) -> list[MenuEntry]``
     Runs after every ``link``. Entries for the site navigation.
 
-``outputs(site, *, options, urls, **kwargs) -> Iterable[Page | StaticFile]``
+``outputs(site, *, options, urls, **kwargs) -> Iterable[Page | StaticFile | Diagnostic]``
     Runs after every ``menu``. Returns the pages and files the plugin adds. It
     writes nothing to disk; the core renders pages, checks that no two outputs
-    claim one URL (naming both producers), and writes the site.
+    claim one URL (naming both producers), and writes the site. It may also
+    yield warnings (``gazette.diagnostics.warning``), which the build reports
+    with its other warnings (errors under ``--strict``).
 
 Every hook is called with keyword context (``options``, and ``name``, the plugin's
 name in ``site.toml``) and must accept ``**kwargs``, so that new arguments do not
@@ -254,12 +256,29 @@ def _typed(plugin: Plugin, hook: str, values: Any, kinds: Any) -> list:
 
 def run_outputs(site: Site, plugins: Iterable[Plugin], **context: Any) -> list[Output]:
     """Collect every plugin's outputs, stamped with their producer."""
+    return collect_outputs(site, plugins, **context)[0]
+
+
+def collect_outputs(
+    site: Site, plugins: Iterable[Plugin], **context: Any
+) -> tuple[list[Output], list[Diagnostic]]:
+    """Every plugin's outputs, stamped with their producer, and the warnings they yielded.
+
+    A yielded error diagnostic stops the build like a raised ``ContentError``.
+    """
     outputs: list[Output] = []
+    warnings: list[Diagnostic] = []
     for plugin in plugins:
         if plugin.has("outputs"):
-            produced = _typed(plugin, "outputs", call(plugin, "outputs", site, **context), Output)
-            outputs += [replace(o, producer=plugin.name) for o in produced]
-    return outputs
+            produced = call(plugin, "outputs", site, **context)
+            produced = _typed(plugin, "outputs", produced, Output | Diagnostic)
+            warnings += [o for o in produced if isinstance(o, Diagnostic)]
+            outputs += [
+                replace(o, producer=plugin.name) for o in produced if not isinstance(o, Diagnostic)
+            ]
+    if any(w.is_error for w in warnings):
+        raise ContentError(warnings)
+    return outputs, warnings
 
 
 def find_collisions(outputs: Iterable[Output]) -> list[Diagnostic]:

@@ -1,0 +1,276 @@
+"""The search plugin: records, synonyms, both engines' files and the lunr size warning.
+
+Browser behaviour (the UI, both engines end to end) is in test_search_browser.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import os
+
+import pytest
+
+from gazette.diagnostics import ContentError
+from gazette.model import GlossaryEntry
+from helpers import SITE_TOML, build, item
+from plugins import search
+
+MISSING = [name for name in ("pagefind", "lunr") if importlib.util.find_spec(name) is None]
+MISSING += [] if search.LUNR_JS.is_file() else ["lunr.js (python3 dev.py installs it)"]
+# CI must run these; a developer machine without the packages skips them with the reason.
+pytestmark = pytest.mark.skipif(
+    bool(MISSING) and not os.environ.get("CI"), reason=f"not installed: {', '.join(MISSING)}"
+)
+
+
+def project(engine: str = "pagefind", extra: str = "") -> str:
+    return SITE_TOML + f'[plugins.search]\nengine = "{engine}"\n{extra}'
+
+
+def site_of(tmp_path, files: dict[str, str], engine: str = "lunr", **options):
+    return build(tmp_path, {"site.toml": project(engine), **files}, **options)
+
+
+def body_item(body: str, **fields: str) -> str:
+    return item(**fields).replace("Body text.\n", body + "\n")
+
+
+def records_of(tmp_path, files: dict[str, str], **options) -> dict[str, search.Record]:
+    result = site_of(tmp_path, files, **options)
+    return {rec.title: rec for rec in search.records(result.site, result.site.glossary)}
+
+
+# --------------------------------------------------------------------------- records
+
+
+def test_drafts_and_scheduled_items_are_never_records_even_when_previewed(tmp_path):
+    files = {
+        "content/items/public.md": item(title='"Public"'),
+        "content/items/draft.md": item(title='"Draft"', draft="true"),
+        "content/items/future.md": item(title='"Future"', date="2030-01-01"),
+    }
+    result = site_of(tmp_path, files, drafts=True, future=True)
+    assert {i.title for i in result.site.items} == {"Public", "Draft", "Future"}
+    assert [r.title for r in search.records(result.site, result.site.glossary)] == ["Public"]
+
+
+def test_a_record_has_display_fields_and_the_text_of_the_rendered_body(tmp_path):
+    files = {
+        "content/items/a.md": body_item(
+            "Some **bold** words and a [link](https://example.org/).\n\n- a list entry",
+            title='"Bold claims"',
+            date="2020-08-03",
+            section="horizontal",
+            summary='"In short."',
+            tags='["5G", "MIIT"]',
+        )
+    }
+    rec = records_of(tmp_path, files)["Bold claims"]
+    assert rec.url.startswith("/items/") and rec.url.endswith("/")
+    assert (rec.date, rec.year) == ("2020-08-03", "2020")
+    assert rec.issue == "August–September 2020"  # the issue's title, not its id
+    assert rec.section == "Horizontal Issues"  # the section's title
+    assert rec.tags == ("5G", "MIIT")
+    assert rec.summary == "In short."
+    assert rec.body == "Some bold words and a link. a list entry"
+
+
+def test_aliases_of_the_tags_are_part_of_the_record(tmp_path):
+    files = {"content/items/a.md": item(title='"A"', tags='["Standards", "AI"]')}
+    rec = records_of(tmp_path, files)["A"]
+    assert rec.tags == ("Standardisation", "AI")  # canonical, even when written as an alias
+    assert rec.aliases == ("Standardization", "Standards", "Standard", "Artificial Intelligence")
+
+
+def test_synonyms_add_the_missing_side_of_each_glossary_entry(tmp_path):
+    files = {
+        "content/items/abbr.md": body_item("MIIT issued a plan.", title='"Abbr"', tags='["5G"]'),
+        "content/items/long.md": body_item(
+            "The Ministry of Industry and\nInformation Technology issued a plan.",
+            title='"Long"',
+            tags='["5G"]',
+        ),
+        "content/items/both.md": body_item(
+            "The Ministry of Industry and Information Technology (MIIT) issued it.",
+            title='"Both"',
+            tags='["5G"]',
+        ),
+        "content/items/tagged.md": item(title='"Tagged"', tags='["MIIT"]'),
+    }
+    recs = records_of(tmp_path, files)
+    assert recs["Abbr"].synonyms == ("Ministry of Industry and Information Technology",)
+    assert recs["Long"].synonyms == ("MIIT",)
+    assert recs["Both"].synonyms == ()
+    assert recs["Tagged"].synonyms == ("Ministry of Industry and Information Technology",)
+
+
+def test_abbreviations_match_whole_words_with_their_case():
+    words = search.thesaurus(
+        (
+            GlossaryEntry("MOST", "Ministry of Science and Technology"),
+            GlossaryEntry("GB", "Guobiao"),
+            GlossaryEntry("GB/T", "Guobiao Tuijian"),
+            GlossaryEntry("R&D", "Research and Development"),
+            GlossaryEntry("5G", "Fifth generation"),
+        )
+    )
+    assert search.synonyms("most of it, at 5GHz", words) == ()
+    assert search.synonyms("MOST funds R&D under GB/T 1.1", words) == (
+        "Guobiao Tuijian",
+        "Ministry of Science and Technology",
+        "Research and Development",
+    )
+    assert search.synonyms("research AND development", words) == ("R&D",)
+
+
+def test_an_empty_glossary_gives_no_synonyms():
+    assert search.synonyms("MIIT", search.thesaurus(())) == ()
+
+
+# --------------------------------------------------------------------------- pagefind
+
+
+def sample_record(**fields) -> search.Record:
+    values = {
+        "url": "/items/a/",
+        "title": "A title",
+        "date": "2020-08-03",
+        "issue": "August 2020",
+        "section": "ICT",
+        "tags": ("5G",),
+        "aliases": ("Fifth G",),
+        "summary": "Short.",
+        "body": "Body words here.",
+        "synonyms": ("Fifth generation",),
+    }
+    return search.Record(**{**values, **fields})
+
+
+def test_a_pagefind_record_puts_the_body_first_and_carries_filters_sort_and_meta():
+    entry = search.pagefind_record(sample_record(), "en")
+    assert entry["content"].startswith("Body words here. ___PAGEFIND_WEIGHT___7 A title ")
+    assert entry["content"].endswith("Fifth generation")
+    assert entry["meta"]["words"] == "3"
+    assert entry["meta"]["title"] == "A title"
+    assert entry["filters"] == {
+        "tag": ["5G"],
+        "section": ["ICT"],
+        "issue": ["August 2020"],
+        "year": ["2020"],
+    }
+    assert entry["sort"] == {"date": "2020-08-03"}
+
+
+def test_weight_markers_written_by_authors_are_removed():
+    entry = search.pagefind_record(sample_record(body="x ___PAGEFIND_WEIGHT___9 y"), "en")
+    assert entry["content"].startswith("x  y ___PAGEFIND_WEIGHT___7 ")
+
+
+def fragments(files: dict[str, bytes]) -> list[dict]:
+    found = []
+    for url, data in files.items():
+        if url.endswith(".pf_fragment"):
+            text = gzip.decompress(data).decode()
+            found.append(json.loads(text[text.index("{") :]))
+    return found
+
+
+def test_the_pagefind_bundle_is_built_from_records_without_its_own_ui(tmp_path):
+    files = {
+        "content/items/a.md": body_item("Plain `<b>` words.", title='"Title <i>"', tags='["5G"]'),
+    }
+    result = site_of(tmp_path, files, engine="pagefind")
+    urls = set(result.files)
+    assert {"/pagefind/pagefind.js", "/pagefind/pagefind-entry.json"} <= urls
+    assert not [url for url in urls if "-ui." in url or "highlight" in url]
+    [fragment] = fragments(result.files)
+    # Pagefind strips its weight markers from the stored content (it parses them).
+    assert fragment["content"] == "Plain <b> words. Title <i> 5G"
+    assert fragment["meta"]["title"] == "Title <i>"
+    assert fragment["filters"]["tag"] == ["5G"]
+    assert "'wasm-unsafe-eval'" in result.files["/"].decode()
+
+
+# --------------------------------------------------------------------------- lunr
+
+
+def lunr_search(files: dict[str, bytes], query: str) -> list[str]:
+    from lunr.index import Index
+
+    index = Index.load(json.loads(files["/search/lunr-index.json"]))
+    docs = json.loads(files["/search/lunr-docs.json"])
+    return [docs[int(match["ref"])]["title"] for match in index.search(query)]
+
+
+def test_the_lunr_index_finds_aliases_and_synonyms_and_ranks_titles_first(tmp_path):
+    files = {
+        "content/items/tagged.md": body_item(
+            "Nothing here.", title='"Tagged"', tags='["Standard"]'
+        ),
+        "content/items/abbr.md": body_item("MIIT did it.", title='"Abbr"', tags='["5G"]'),
+        "content/items/body.md": body_item("Zebras and more.", title='"Body"', tags='["5G"]'),
+        "content/items/title.md": body_item("Nothing.", title='"Zebras"', tags='["5G"]'),
+    }
+    result = site_of(tmp_path, files)
+    assert lunr_search(result.files, "Standardization") == ["Tagged"]
+    assert lunr_search(result.files, "Ministry Information") == ["Abbr"]
+    assert lunr_search(result.files, "zebra") == ["Zebras", "Body"]
+    docs = json.loads(result.files["/search/lunr-docs.json"])
+    assert docs[0].keys() == {"url", "title", "date", "issue", "section", "tags", "summary", "text"}
+    assert result.files["/search/lunr.min.js"] == search.LUNR_JS.read_bytes()
+    assert "wasm-unsafe-eval" not in result.files["/"].decode()
+    assert result.warnings == ()
+
+
+def test_a_lunr_index_over_the_limit_warns_and_recommends_pagefind(tmp_path):
+    files = {"site.toml": project("lunr", "lunr_warn_bytes = 100\n")}
+    result = build(tmp_path, {**files, "content/items/a.md": item()})
+    [found] = result.warnings
+    assert found.code == "search-index-size"
+    assert found.path == "site.toml" and found.line > 0
+    assert "over 0.0001 MB" in found.message
+    assert 'engine = "pagefind"' in found.fix
+
+
+def test_the_size_warning_is_an_error_under_strict(tmp_path):
+    files = {"site.toml": project("lunr", "lunr_warn_bytes = 100\n")}
+    with pytest.raises(ContentError, match="search-index-size"):
+        build(tmp_path, {**files, "content/items/a.md": item()}, strict=True)
+
+
+def test_the_size_warning_starts_just_past_the_limit():
+    assert search.size_warning(1_000_000, 1_000_000, "site.toml", 3) is None
+    found = search.size_warning(18_700_000, 1_000_000, "site.toml", 3)
+    assert found is not None and found.line == 3
+    assert found.message.startswith("the lunr search index and documents weigh 18.7 MB gzipped")
+
+
+def test_missing_lunr_js_names_the_setup_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "LUNR_JS", search.VENDOR / "node_modules" / "nowhere.js")
+    with pytest.raises(ContentError) as caught:
+        search.lunr_script()
+    [problem] = caught.value.diagnostics
+    assert problem.code == "search-setup"
+    assert "npm ci --prefix theme/vendor" in problem.fix
+
+
+def test_an_unknown_engine_is_a_configuration_error(tmp_path):
+    from gazette.diagnostics import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        build(tmp_path, {"site.toml": project("elastic"), "content/items/a.md": item()})
+    [problem] = caught.value.diagnostics
+    assert "plugins.search.engine is 'elastic'" in problem.message
+
+
+def test_the_search_page_and_header_box_carry_the_engine_and_base_path(tmp_path):
+    files = {"site.toml": project("lunr"), "content/items/a.md": item()}
+    result = build(tmp_path, files, base_url="https://example.org/repo/")
+    home = result.files["/"].decode()
+    assert 'action="/repo/search/"' in home
+    assert 'data-search-base="/repo/"' in home and 'data-search-engine="lunr"' in home
+    page = result.files["/search/"].decode()
+    assert 'class="site-search"' not in page  # the page's own box replaces the header's
+    assert 'href="/repo/tags/"' in page  # the way in without JavaScript

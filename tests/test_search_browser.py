@@ -1,0 +1,297 @@
+"""Search in a real headless Chromium (Debian's package, driven by Playwright), both engines.
+
+Each engine gets a copy of the sample archive with ``[plugins.search]`` and one
+extra item whose title, summary and body carry XSS payloads, built under the base
+path ``/repo/`` and served by Gazette's own server (which gzips like GitHub Pages).
+Every test fails on a Content Security Policy violation in the console.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from test_browser import ARGS, CHROMIUM
+
+from gazette.model import BuildOptions
+from gazette.pipeline import BuildRequest, build_site
+from gazette.server import make_server
+from helpers import NOW
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ("pagefind", "lunr")
+LUNR_JS = ROOT / "theme" / "vendor" / "node_modules" / "lunr" / "lunr.min.js"
+MISSING = [name for name in ("pagefind", "lunr") if importlib.util.find_spec(name) is None]
+MISSING += [] if LUNR_JS.is_file() else ["lunr.js (python3 dev.py installs it)"]
+
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (python3 dev.py test does)"
+    ),
+    pytest.mark.skipif(
+        bool(MISSING) and not os.environ.get("CI"), reason=f"not installed: {', '.join(MISSING)}"
+    ),
+]
+
+XSS_ITEM = """\
+---
+title: '<img src=x onerror="window.__xss=1">Xylophone payload'
+date: 2020-08-21
+issue: "2020-08"
+section: ict
+tags: ["5G"]
+summary: '<script>window.__xss=2</script> Xylophone summary'
+---
+
+Xylophone body `<img src=y onerror="window.__xss=3">` and `<script>window.__xss=4</script>`.
+"""
+XSS_TITLE = '<img src=x onerror="window.__xss=1">Xylophone payload'
+ZTE_ITEMS = {
+    "ITU-T publishes first IoT blockchain standard, Y.4464",
+    "First batch of ITU-T IoT blockchain standards led by China Unicom and ZTE",
+}
+GREEN_PACKAGING = (
+    "Eight departments issue guidance on green packaging standards for express delivery"
+)
+POPUP_RESULTS = ".search-popup:not([hidden]) .search-result"
+PAGE_RESULTS = "[data-search-results] .search-result"
+
+
+def build_archive(folder: Path, engine: str, base: str) -> Path:
+    shutil.copytree(ROOT / "content", folder / "content")
+    (folder / "content" / "items" / "2020-08" / "xss-payload.md").write_text(XSS_ITEM)
+    config = (ROOT / "site.toml").read_text(encoding="utf-8")
+    (folder / "site.toml").write_text(config + f'\n[plugins.search]\nengine = "{engine}"\n')
+    output = folder / "site"
+    options = BuildOptions(now=NOW)
+    build_site(BuildRequest(folder, options, output, f"http://127.0.0.1{base}", use_cache=False))
+    return output
+
+
+@contextmanager
+def serve(output: Path, base: str) -> Iterator[str]:
+    server, broadcaster = make_server(output, base, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.url
+    broadcaster.close()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def site_url(request, tmp_path_factory):
+    output = build_archive(tmp_path_factory.mktemp(request.param), request.param, "/repo/")
+    with serve(output, "/repo/") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.on("pageerror", lambda exc: messages.append(f"page error: {exc}"))
+    yield page
+    page.close()
+    assert not [m for m in messages if "Content Security Policy" in m or "page error" in m]
+
+
+def expect(target):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
+def titles(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(
+        f"{selector} .search-result-title", "nodes => nodes.map(n => n.textContent)"
+    )
+
+
+def search_page(page, site_url: str, query: str) -> list[str]:
+    page.goto(site_url + "search/?q=" + query)
+    page.wait_for_selector(PAGE_RESULTS)
+    return titles(page, "[data-search-results]")
+
+
+def header_search(page, site_url: str, query: str, path: str = "") -> list[str]:
+    page.goto(site_url + path)
+    page.keyboard.press("/")
+    page.keyboard.type(query)
+    page.wait_for_selector(POPUP_RESULTS)
+    return titles(page, ".search-popup")
+
+
+def test_nothing_of_search_loads_until_the_box_is_focused(page, site_url):
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(site_url + "issues/")
+    page.wait_for_load_state("networkidle")
+    engine_files = re.compile(r"/pagefind/|/search/lunr")
+    assert not [url for url in fetched if engine_files.search(url)]
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.name") == "q"
+    page.wait_for_load_state("networkidle")
+    assert [url for url in fetched if engine_files.search(url)]
+
+
+def test_the_header_box_finds_known_words_as_you_type(page, site_url):
+    found = header_search(page, site_url, "blockchain")
+    assert set(found[:2]) == ZTE_ITEMS
+    popup = page.locator(".search-popup")
+    expect(popup.locator("mark").first).to_have_text(re.compile("blockchain", re.I))
+    expect(popup.locator(".tag").first).to_have_text("#IoT")
+    expect(popup.locator("time").first).to_have_attribute("datetime", re.compile(r"^2020-"))
+    expect(page.locator(".site-search [role=status]")).to_contain_text("results")
+
+
+def test_an_alias_finds_items_with_the_canonical_tag(page, site_url):
+    search_page(page, site_url, "Standardization")
+    first = page.locator(PAGE_RESULTS).first
+    expect(first.locator(".tag", has_text="#Standardisation")).to_have_count(1)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Zhongxing", ZTE_ITEMS),  # the items write only "ZTE"
+        ("MOHURD", {GREEN_PACKAGING}),  # the item writes the Ministry's name in full
+    ],
+)
+def test_a_glossary_synonym_finds_items_that_use_the_other_form(page, site_url, query, expected):
+    assert set(search_page(page, site_url, query)) == expected
+
+
+def test_a_facet_filters_results_keeps_counts_and_lives_in_the_url(page, site_url):
+    search_page(page, site_url, "standards")
+    all_count = int(page.inner_text("[data-search-status]").split()[0])
+    year = page.locator("button[data-facet=year][data-value='2021']")
+    expected = int(year.locator(".count").inner_text())
+    assert 0 < expected < all_count
+    year.click()
+    expect(page.locator("[data-search-status]")).to_have_text(f"{expected} results for standards.")
+    expect(year).to_have_attribute("aria-pressed", "true")
+    assert "year=2021" in page.url
+    dates = page.eval_on_selector_all(f"{PAGE_RESULTS} time", "ts => ts.map(t => t.dateTime)")
+    assert dates and all(d.startswith("2021-") for d in dates)
+    page.go_back()
+    expect(page.locator("[data-search-status]")).to_have_text(f"{all_count} results for standards.")
+    assert "year=" not in page.url
+
+
+def test_sorting_by_date_puts_the_newest_first(page, site_url):
+    search_page(page, site_url, "standards")
+    page.select_option("select[name=sort]", "date")
+    expect(page).to_have_url(re.compile(r"sort=date"))
+    page.wait_for_selector("[data-search-results][aria-busy=false]")
+    dates = page.eval_on_selector_all(f"{PAGE_RESULTS} time", "ts => ts.map(t => t.dateTime)")
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_arrow_keys_enter_and_escape_work_in_the_header_box(page, site_url):
+    found = header_search(page, site_url, "blockchain", "tags/")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == found[0]
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == found[1]
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.name") == "q"
+    page.keyboard.press("Escape")
+    expect(page.locator(".search-popup")).to_be_hidden()
+    page.keyboard.press("ArrowDown")  # the popup stays closed: nothing to move to
+    assert page.evaluate("document.activeElement.name") == "q"
+    page.keyboard.press("Backspace")
+    page.wait_for_selector(POPUP_RESULTS)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/repo/items/"))
+    assert page.locator("h1").inner_text() in ZTE_ITEMS
+
+
+def test_enter_in_the_header_box_opens_the_search_page_with_facets(page, site_url):
+    header_search(page, site_url, "blockchain")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/repo/search/\?q=blockchain$"))
+    page.wait_for_selector(PAGE_RESULTS)
+    expect(page.locator("button[data-facet=tag][data-value=IoT]")).to_have_count(1)
+    page.keyboard.press("/")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.className") == "search-link"
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.id") == "search-q"
+
+
+def test_reloading_a_search_url_restores_the_query_and_filters(page, site_url):
+    page.goto(site_url + "search/?q=blockchain&tag=IoT")
+    page.wait_for_selector(PAGE_RESULTS)
+    before = titles(page, "[data-search-results]")
+    page.reload()
+    page.wait_for_selector(PAGE_RESULTS)
+    assert titles(page, "[data-search-results]") == before
+    assert page.input_value("#search-q") == "blockchain"
+    expect(page.locator("button[data-value=IoT]")).to_have_attribute("aria-pressed", "true")
+
+
+def test_results_and_engine_files_stay_under_the_base_path(page, site_url):
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    search_page(page, site_url, "blockchain")
+    links = page.eval_on_selector_all(
+        f"{PAGE_RESULTS} a.search-link", "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert links and all(link.startswith("/repo/items/") for link in links)
+    assert all("/repo/" in url for url in fetched)
+    page.click(f"{PAGE_RESULTS} a.search-link")
+    page.wait_for_url(re.compile(r"/repo/items/"))
+
+
+def test_xss_payloads_in_titles_bodies_and_queries_show_as_text(page, site_url):
+    page.goto(site_url + "search/")
+    page.fill("#search-q", '<img src=z onerror="window.__xss=5">xylophone')
+    page.wait_for_selector(PAGE_RESULTS)
+    assert XSS_TITLE in titles(page, "[data-search-results]")
+    expect(page.locator("[data-search-status]")).to_contain_text('<img src=z onerror="window.__xss')
+    excerpt = page.locator(".search-excerpt").first.inner_text()
+    assert '<img src=y onerror="window.__xss=3">' in excerpt
+    assert page.locator("main img, main script").count() == 0
+    header_search(page, site_url, "xylophone")
+    assert page.locator("header img").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_without_javascript_the_search_page_links_to_the_tag_index(browser, site_url):
+    page = browser.new_page(java_script_enabled=False)
+    page.goto(site_url + "search/?q=blockchain")
+    assert page.is_visible("[data-search-nojs] a[href='/repo/tags/']")
+    assert not page.is_visible("[data-search-controls]")
+    page.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_search_works_at_the_domain_root(browser, tmp_path, engine):
+    output = build_archive(tmp_path, engine, "/")
+    with serve(output, "/") as url:
+        page = browser.new_page()
+        assert set(header_search(page, url, "Zhongxing")) == ZTE_ITEMS
+        href = page.get_attribute(f"{POPUP_RESULTS} a", "href")
+        assert href is not None and href.startswith("/items/")
+        page.close()
