@@ -1,0 +1,376 @@
+"""Benchmark client-side search: both engines, measured in a real browser.
+
+Why: readers search from a static site (GitHub Pages) on phones and slow
+networks, so what counts is what the browser downloads and waits for before the
+first results, not only how fast the index builds. DESIGN.md's budget: at
+10,000 items the default engine (Pagefind) fetches at most 300 KB before the
+first results.
+
+    .venv/bin/python bench/search_bench.py [--sizes 1000,10000] [--engines pagefind,lunr]
+                                           [--queries 20] [--json PATH]
+
+For each size the synthetic archive of ``bench/generate.py`` (seed 1; generated
+when missing) is copied, with hard links, to ``bench/out/search/n<size>-<engine>/``
+and ``[plugins.search]`` with the engine is appended to the copy's ``site.toml``.
+The copy is built in-process from nothing (no cache): ``build s`` is the whole
+build, ``search s`` the time spent in the search plugin's hooks (records and
+index). The site is served by ``gazette/server.py``, which gzips text like
+GitHub Pages, and Debian's Chromium (driven by Playwright) runs each fixed query
+in a fresh browser context, so nothing is cached between queries:
+
+* **header box**: open the home page, focus the header box and enter the whole
+  query; everything requested from the focus until the first results render is
+  counted (body bytes as sent, gzipped where the server gzips, plus headers).
+* **search page**: open ``/search/?q=<query>``; the page itself (HTML, CSS,
+  search.js) is not counted. Facet counts load after the first results (with
+  Pagefind they need its filter index), so they are reported apart.
+* **keystrokes**: with the engine loaded, type the query again one character
+  at a time from the second (the UI searches from two characters), waiting for
+  each result list; the latency is from the keystroke to the updated results,
+  minus the UI's 150 ms debounce.
+
+Times are on localhost, so they show CPU and round trips, not bandwidth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gazette.load import load_config  # noqa: E402
+from gazette.model import BuildOptions  # noqa: E402
+from gazette.pipeline import BuildRequest, build_site  # noqa: E402
+from gazette.plugins import load_plugins  # noqa: E402
+from gazette.server import make_server  # noqa: E402
+
+OUT = REPO / "bench" / "out"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DEBOUNCE_MS = 150  # theme/static/search.js
+# Words of bench/wordlist.py and bench/generate.py's tags and glossary: common and
+# rare words, two-word queries, an alias (Standardization) and a synonym.
+QUERIES = (
+    "battery",
+    "hydrogen",
+    "cybersecurity",
+    "MIIT",
+    "Standardization",
+    "semiconductor",
+    "railway safety",
+    "carbon emission",
+    "Shenzhen",
+    "recall",
+    "certification",
+    "wind turbine",
+    "Ministry of Industry",
+    "blockchain",
+    "metrology",
+    "vaccine",
+    "lithium",
+    "smart grid",
+    "5G",
+    "drone",
+)
+POPUP = ".search-popup:not([hidden]) .search-result"
+MARKS = """() => {
+  window.__marks = [];
+  const seen = (node) => new MutationObserver(() => window.__marks.push(performance.now()))
+    .observe(node, { childList: true, subtree: true });
+  document.querySelectorAll('.search-popup ol, .site-search [role=status], [data-search-results]')
+    .forEach(seen);
+}"""
+TYPE = """([query, reset]) => {
+  const input = document.querySelector('form.site-search input');
+  window.__t0 = performance.now();
+  input.focus();
+  input.value = reset ? query : input.value + query;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+  return performance.timeOrigin + window.__t0;
+}"""
+FIRST_MARK = "() => window.__marks.find((m) => m >= window.__t0)"
+FIRST_RESULTS = """document.addEventListener("DOMContentLoaded", () => {
+  const list = document.querySelector("[data-search-results]");
+  if (!list) return;
+  new MutationObserver(() => {
+    if (!window.__firstResults && list.children.length) window.__firstResults = performance.now();
+  }).observe(list, { childList: true });
+});"""
+
+
+@dataclass
+class Load:
+    """One cold search: what was fetched before the first results, and when they came."""
+
+    bytes: int
+    requests: int
+    ms: float
+
+
+@dataclass
+class Row:
+    size: int
+    engine: str
+    build_s: float = 0.0
+    search_s: float = 0.0
+    files: int = 0
+    header: list[Load] = field(default_factory=list)
+    page: list[Load] = field(default_factory=list)
+    page_with_facets: list[int] = field(default_factory=list)
+    keystrokes_ms: list[float] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- build
+
+
+def archive(size: int) -> Path:
+    """The generated Gazette archive of ``size`` items (generated when missing)."""
+    folder = OUT / f"n{size}-s1" / "gazette"
+    if not (folder / "site.toml").is_file():
+        generate = [sys.executable, str(REPO / "bench" / "generate.py"), "--items", str(size)]
+        subprocess.run([*generate, "--out", str(folder), "--force"], check=True)
+    return folder
+
+
+def project(size: int, engine: str) -> Path:
+    """A hard-linked copy of the archive with the search plugin enabled."""
+    target = OUT / "search" / f"n{size}-{engine}"
+    if target.exists():
+        shutil.rmtree(target)
+    source = archive(size)
+    shutil.copytree(source / "content", target / "content", copy_function=os.link)
+    config = (source / "site.toml").read_text(encoding="utf-8")
+    (target / "site.toml").write_text(config + f'\n[plugins.search]\nengine = "{engine}"\n')
+    return target
+
+
+def timed_hooks(folder: Path, spent: list[float]) -> None:
+    """Time the search plugin's hooks: the build imports the same module object."""
+    plugins = load_plugins(load_config(folder), folder)
+    module = next(plugin.module for plugin in plugins if plugin.name == "search")
+    link, outputs = module.link, module.outputs
+
+    def timed_link(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return link(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    def timed_outputs(*args: Any, **kwargs: Any) -> list:
+        start = time.perf_counter()
+        try:
+            return list(outputs(*args, **kwargs))
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    module.link, module.outputs = timed_link, timed_outputs
+
+
+def build(row: Row) -> Path:
+    folder = project(row.size, row.engine)
+    spent: list[float] = []
+    timed_hooks(folder, spent)
+    options = BuildOptions(now=datetime.now(UTC))
+    start = time.perf_counter()
+    result = build_site(BuildRequest(folder, options, use_cache=False))
+    row.build_s = time.perf_counter() - start
+    row.search_s = sum(spent)
+    row.files = result.file_count
+    for warning in result.warnings:
+        print("  " + warning.format(), file=sys.stderr)
+    return folder / "site"
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@contextmanager
+def served(root: Path) -> Iterator[str]:
+    server, broadcaster = make_server(root, "/", "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        broadcaster.close()
+        server.shutdown()
+        server.server_close()
+
+
+def wire_bytes(response: Any) -> int:
+    """Body bytes as sent (Content-Length is set after gzip) plus header bytes."""
+    body = int(response.headers.get("content-length") or 0)
+    return body + response.request.sizes()["responseHeadersSize"]
+
+
+@contextmanager
+def recording(page: Any) -> Iterator[list]:
+    responses: list = []
+
+    def record(response: Any) -> None:
+        responses.append(response)
+
+    page.on("response", record)
+    try:
+        yield responses
+    finally:
+        page.remove_listener("response", record)
+
+
+def before(responses: list, epoch_ms: float, since_ms: float = 0.0) -> list:
+    """Responses to requests started between ``since_ms`` and ``epoch_ms`` (epoch ms).
+
+    The preview server's live-reload script and event stream are left out: a
+    static host has neither.
+    """
+    return [
+        r
+        for r in responses
+        if since_ms <= r.request.timing["startTime"] <= epoch_ms + 1 and "/__gazette/" not in r.url
+    ]
+
+
+def until(page: Any, predicate: str, timeout_s: float = 600) -> None:
+    """Poll ``predicate`` (wait_for_function evaluates strings, which the site's CSP forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise TimeoutError(predicate)
+        page.wait_for_timeout(5)
+
+
+def header_search(context: Any, url: str, query: str, keystrokes: list[float]) -> Load:
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.evaluate(MARKS)
+    with recording(page) as responses:
+        start = page.evaluate(TYPE, [query, True])
+        page.wait_for_selector(POPUP, timeout=600_000)
+        first = page.evaluate(FIRST_MARK) - page.evaluate("window.__t0")
+        page.wait_for_load_state("networkidle")
+        fetched = before(responses, start + first, start - 5)
+        load = Load(sum(map(wire_bytes, fetched)), len(fetched), first)
+    page.evaluate(TYPE, [query[0], True])  # one character: the UI waits for a second
+    page.wait_for_timeout(DEBOUNCE_MS + 100)
+    for char in query[1:]:
+        page.evaluate("window.__marks = []")
+        page.evaluate(TYPE, [char, False])
+        until(page, "() => window.__marks.length > 0")
+        keystrokes.append(page.evaluate(FIRST_MARK) - page.evaluate("window.__t0") - DEBOUNCE_MS)
+        page.wait_for_timeout(50)  # let the status line settle before the next key
+    page.close()
+    return load
+
+
+def page_search(context: Any, url: str, query: str) -> tuple[Load, int]:
+    """The cold search page: fetched before the first results, and in all (with facets)."""
+    page = context.new_page()
+    page.add_init_script(FIRST_RESULTS)
+    with recording(page) as responses:
+        page.goto(url + "search/?q=" + quote(query))
+        page.wait_for_selector("[data-search-results] .search-result", timeout=600_000)
+        page.wait_for_load_state("networkidle")
+        origin = page.evaluate("performance.timeOrigin")
+        first = page.evaluate("window.__firstResults")
+        opened = page.evaluate("performance.getEntriesByType('navigation')[0].domInteractive")
+        search = [r for r in responses if "/static/" not in r.url and "/search/?" not in r.url]
+        fetched = before(search, origin + first)
+        load = Load(sum(map(wire_bytes, fetched)), len(fetched), first - opened)
+        total = sum(map(wire_bytes, before(search, time.time() * 1000)))
+    page.close()
+    return load, total
+
+
+def measure(row: Row, site: Path, queries: tuple[str, ...]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with served(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for query in queries:
+            context = browser.new_context()
+            row.header.append(header_search(context, url, query, row.keystrokes_ms))
+            context.close()
+            context = browser.new_context()
+            load, total = page_search(context, url, query)
+            row.page.append(load)
+            row.page_with_facets.append(total)
+            context.close()
+        browser.close()
+
+
+# --------------------------------------------------------------------------- report
+
+
+def kb(value: float) -> str:
+    return f"{value / 1000:,.0f}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| items | engine | build s | search s | header KB median | header KB worst "
+        "| requests median | first results ms median | search page KB median "
+        "| search page KB with facets | keystroke ms median | keystroke ms p95 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        sizes = [load.bytes for load in row.header]
+        keys = sorted(row.keystrokes_ms)
+        p95 = keys[min(len(keys) - 1, int(0.95 * len(keys)))] if keys else 0
+        lines.append(
+            f"| {row.size:,} | {row.engine} | {row.build_s:.1f} | {row.search_s:.1f} "
+            f"| {kb(statistics.median(sizes))} | {kb(max(sizes))} "
+            f"| {statistics.median(load.requests for load in row.header):.0f} "
+            f"| {statistics.median(load.ms for load in row.header):.0f} "
+            f"| {kb(statistics.median(load.bytes for load in row.page))} "
+            f"| {kb(statistics.median(row.page_with_facets))} "
+            f"| {statistics.median(keys):.0f} | {p95:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--engines", default="pagefind,lunr")
+    parser.add_argument("--queries", type=int, default=len(QUERIES), help="how many fixed queries")
+    parser.add_argument("--json", type=Path, help="also write every measurement here")
+    args = parser.parse_args(argv)
+    if CHROMIUM is None:
+        sys.exit("Debian's chromium is needed: apt-get install chromium")
+    queries = QUERIES[: args.queries]
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        for engine in args.engines.split(","):
+            row = Row(size, engine)
+            print(f"{size} items, {engine}: building ...", file=sys.stderr, flush=True)
+            site = build(row)
+            print(f"  built in {row.build_s:.1f} s; measuring ...", file=sys.stderr, flush=True)
+            measure(row, site, queries)
+            rows.append(row)
+    print(f"Measured on {datetime.now(UTC):%Y-%m-%d} with {len(queries)} queries.\n")
+    print(table(rows))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(row) for row in rows], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
