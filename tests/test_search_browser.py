@@ -298,3 +298,10 @@ def test_search_works_at_the_domain_root(browser, tmp_path, engine):
         href = page.get_attribute(f"{POPUP_RESULTS} a", "href")
         assert href is not None and href.startswith("/items/")
         page.close()
+
+
+def test_a_single_letter_waits_for_a_second_one(page, site_url):
+    # One letter matches much of a large index, so the UI does not search for it.
+    page.goto(site_url + "search/?q=b")
+    expect(page.locator("[data-search-status]")).to_have_text("Type at least two characters.")
+    assert page.locator(PAGE_RESULTS).count() == 0

@@ -3,7 +3,8 @@
 //
 // Two engines sit behind one small adapter, chosen by data-search-engine:
 //   load() -> { search(query, filters, sort, wantFacets) -> { total, facets, hits } }
-// where facets is { tag|section|year: { value: count } } and each hit is a
+// where facets is { tag|section|year: { value: count } } (Pagefind counts only
+// when wantFacets is set, which loads its filter index) and each hit is a
 // function that resolves to { url, title, date, issue, section, tags, summary,
 // text, positions }. "pagefind" fetches only the index chunks a query needs;
 // "lunr" fetches one prebuilt index. Neither loads until the box is focused or
@@ -23,6 +24,7 @@
   var FACET_VALUES = 12;
   var EXCERPT_WORDS = 32;
   var DEBOUNCE_MS = 150;
+  var MIN_CHARS = 2;
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December"];
 
@@ -191,6 +193,19 @@
     return parts[2] + " " + MONTHS[parts[1] - 1] + " " + parts[0];
   }
 
+  // What to search for: nothing under two characters, and no one-letter last word
+  // still being typed ("ministry o"): a single letter matches much of a large index.
+  function searchable(typed) {
+    var words = typed.trim().split(/\s+/);
+    if (words.length > 1 && words[words.length - 1].length < MIN_CHARS) words.pop();
+    var query = words.join(" ");
+    return query.length < MIN_CHARS ? "" : query;
+  }
+
+  function hasCounts(facets) {
+    return Object.keys(facets).some(function (key) { return Object.keys(facets[key]).length > 0; });
+  }
+
   function queryTerms(query) {
     return query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (term) {
       return term.length > 1;
@@ -337,7 +352,7 @@
     function close() { popup.hidden = true; }
 
     function run() {
-      var query = input.value.trim();
+      var query = searchable(input.value);
       var mine = ++seq;
       if (!query) {
         close();
@@ -354,7 +369,7 @@
             return renderHit(hit, terms, true);
           }));
           all.textContent = result.total ? "All " + plural(result.total) + " →" : "Search page →";
-          all.href = base + "search/?q=" + encodeURIComponent(query);
+          all.href = base + "search/?q=" + encodeURIComponent(input.value.trim());
           status.textContent = result.total
             ? plural(result.total) + ". Press ↓ to browse them."
             : "No results for " + query + ".";
@@ -500,20 +515,25 @@
 
     function run() {
       var mine = ++seq;
-      var query = state.q.trim();
+      var query = searchable(state.q);
       if (!query) {
         // No filter-only searches: they load the whole Pagefind index. Topics have tag pages.
         list.replaceChildren();
         facets.replaceChildren();
         facets.hidden = true;
         more.hidden = true;
-        status.textContent = "Type a word to search. Topics also have their own pages in the tag index.";
+        status.textContent = state.q.trim()
+          ? "Type at least two characters."
+          : "Type a word to search. Topics also have their own pages in the tag index.";
         return Promise.resolve();
       }
       if (!enginePromise) status.textContent = "Loading search…";
       list.setAttribute("aria-busy", "true");
-      return engine().then(function (eng) {
-        return eng.search(query, activeFilters(state), state.sort, true);
+      var filters = activeFilters(state);
+      var eng = null;
+      return engine().then(function (loaded) {
+        eng = loaded;
+        return eng.search(query, filters, state.sort, false);
       }).then(function (result) {
         if (mine !== seq) return;
         terms = queryTerms(query);
@@ -526,10 +546,14 @@
           }));
           more.hidden = pending.length === 0;
           list.setAttribute("aria-busy", "false");
-          renderFacets(result.facets);
           status.textContent = result.total
             ? plural(result.total) + " for " + query + "."
             : "No results for " + query + ".";
+          if (!result.total || hasCounts(result.facets)) return renderFacets(result.facets);
+          // Facet counts cost Pagefind its filter index: fetch it after the results show.
+          return eng.search(query, filters, state.sort, true).then(function (counted) {
+            if (mine === seq) renderFacets(counted.facets);
+          });
         });
       }).catch(function () {
         if (mine !== seq) return;
