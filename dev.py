@@ -59,14 +59,7 @@ def ensure_chromium() -> None:
     """
     if shutil.which("chromium") or shutil.which("chromium-browser"):
         return
-    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("Installing Debian's chromium for the browser tests ...", file=sys.stderr)
-        quiet = {"stdout": subprocess.DEVNULL}
-        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env, **quiet
-        )
+    _apt_install("chromium", "for the browser tests")
     if shutil.which("chromium"):
         return
     message = "Chromium is not installed: browser tests will be skipped (apt-get install chromium)."

@@ -16,7 +16,7 @@ from golden_build import GOLDEN, build_golden
 
 
 def main() -> None:
-    files = build_golden()
+    files, _ = build_golden()  # static assets are checked against theme/static
     shutil.rmtree(GOLDEN, ignore_errors=True)
     for relative, data in files.items():
         target = GOLDEN / relative
