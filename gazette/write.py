@@ -100,7 +100,7 @@ class SiteWriter:
         self._previous = _read_manifest(manifest, output)
         self._current: dict[str, list] = {}
         self._folders: set[Path] = set()
-        self._pool = ThreadPoolExecutor(WRITE_THREADS)
+        self._pool = ThreadPoolExecutor(max(1, WRITE_THREADS))
         self._pending: list[Future] = []
 
     def __enter__(self) -> SiteWriter:
@@ -113,6 +113,10 @@ class SiteWriter:
         relative = output_path(url)
         target = self.temp / relative
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if not WRITE_THREADS:
+            self._put(url, relative, target, data, digest)
+            self.count += 1
+            return
         self._pending.append(self._pool.submit(self._put, url, relative, target, data, digest))
         self.count += 1
         if len(self._pending) > 4 * WRITE_THREADS:
