@@ -265,25 +265,59 @@ def test_failed_build_leaves_site_untouched_and_no_temp_dir(tmp_path):
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".site")) == []
 
 
-def test_crash_while_writing_keeps_old_site_and_cleans_up(tmp_path, monkeypatch):
+def test_ctrl_c_while_writing_keeps_old_site_and_stops_the_writer(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import gazette.pipeline
+
     project = make_project(tmp_path, {"content/items/a.md": item()})
     build_site(_request(project))
     before = _snapshot(project / "site")
     calls = {"n": 0}
-    original = Path.write_bytes
+    original = gazette.pipeline.render_template
 
-    def failing(self, data):
+    def interrupted(*args):
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 3:  # two pages are already with the writer process
             raise KeyboardInterrupt
-        return original(self, data)
+        return original(*args)
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
+    monkeypatch.setattr(gazette.pipeline, "render_template", interrupted)
     with pytest.raises(KeyboardInterrupt):  # another base URL changes every page
         build_site(_request(project, base_url="https://other.example/"))
-    monkeypatch.undo()
+    assert calls["n"] == 3
     assert _snapshot(project / "site") == before
     assert not list(project.glob(".site-*"))
+    assert not multiprocessing.active_children()
+
+
+def test_disk_full_while_writing_is_a_usage_error_and_keeps_old_site(tmp_path, monkeypatch):
+    import errno
+    import multiprocessing
+
+    import gazette.write
+
+    project = make_project(tmp_path, {"content/items/a.md": item()})
+    build_site(_request(project))
+    before = _snapshot(project / "site")
+    calls = {"n": 0}
+
+    def full(path, data):  # runs in the forked writer process
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        with open(path, "wb") as handle:
+            handle.write(data)
+
+    monkeypatch.setattr(gazette.write, "_write_file", full)
+    with pytest.raises(UsageError) as raised:
+        build_site(_request(project, base_url="https://other.example/"))
+    message = str(raised.value)
+    assert "No space left on device" in message and ".site-tmp-" in message
+    assert "site/ was not changed. Fix: free disk space" in message
+    assert _snapshot(project / "site") == before
+    assert not list(project.glob(".site-*"))
+    assert not multiprocessing.active_children()
 
 
 def test_leftover_temp_dir_from_a_kill_is_removed(tmp_path):
