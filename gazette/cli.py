@@ -84,6 +84,11 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = commands.add_parser("build", help="build the site into site/ (the default)")
     _common(build, writes=True)
+    build.add_argument(
+        "--timings",
+        action="store_true",
+        help="print the seconds of each stage and of each plugin's hooks and pages",
+    )
     check = commands.add_parser("check", help="validate all content without writing anything")
     _common(check, writes=False)
     serve = commands.add_parser("serve", help="build, serve on localhost and rebuild on change")
@@ -135,6 +140,26 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
         print(diagnostic.format(), file=sys.stderr)
 
 
+def format_timings(result: BuildResult) -> str:
+    """The ``--timings`` table: where a build's seconds went, by stage and by plugin.
+
+    A plugin's ``hooks`` are its link, menu and outputs calls; ``pages`` is
+    rendering its outputs and handing them to the writer, which writes them on
+    another core while the next page renders.
+    """
+    lines = ["stage          seconds"]
+    lines += [f"{stage:<14} {seconds:7.2f}" for stage, seconds in result.timings.items()]
+    lines.append("")
+    lines.append(f"{'plugin':<14} {'hooks s':>8} {'files':>7} {'pages s':>8} {'ms/file':>8}")
+    for timing in result.plugins:
+        per_file = 1000 * timing.render_s / timing.files if timing.files else 0.0
+        lines.append(
+            f"{timing.name:<14} {timing.hook_s:8.2f} {timing.files:7d} "
+            f"{timing.render_s:8.2f} {per_file:8.3f}"
+        )
+    return "\n".join(lines)
+
+
 def _summary(result: BuildResult, seconds: float, verb: str) -> str:
     return (
         f"{verb} {len(result.site.items)} items, {len(result.site.issues)} issues: "
@@ -150,6 +175,8 @@ def run_build(args: argparse.Namespace) -> int:
     print_diagnostics(result.warnings)
     verb = "Checked" if args.command == "check" else "Built"
     print(_summary(result, time.perf_counter() - started, verb), file=sys.stderr)
+    if getattr(args, "timings", False):
+        print(format_timings(result), file=sys.stderr)
     return EXIT_OK
 
 

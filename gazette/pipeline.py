@@ -52,6 +52,17 @@ class BuildResult:
     warnings: tuple[Diagnostic, ...]
     timings: Mapping[str, float] = field(default_factory=dict)
     file_count: int = 0
+    plugins: tuple[PluginTiming, ...] = ()
+
+
+@dataclass(frozen=True)
+class PluginTiming:
+    """What one plugin cost a build: its hooks, and rendering and handing over its outputs."""
+
+    name: str
+    hook_s: float
+    files: int
+    render_s: float
 
 
 class Progress:
@@ -74,8 +85,12 @@ def _render_pages(
     menu: tuple,
     sink: Callable[[str, bytes], None],
     advance: Callable[[int], None],
+    spent: dict[str, list],
 ) -> None:
-    """Render every output and hand ``(url, bytes)`` to ``sink``, in URL order."""
+    """Render every output and hand ``(url, bytes)`` to ``sink``, in URL order.
+
+    ``spent[producer]`` gathers ``[files, seconds]`` of each plugin's outputs.
+    """
     theme = find_theme(project)
     env = make_environment(theme, urls, {"site": site.config.site, "menu": menu, "gazette": site})
     for output in outputs:
@@ -85,13 +100,18 @@ def _render_pages(
             where = output.source or f"plugins/{output.producer}.py"
             raise ContentError([error(where, 0, "unsafe-url", str(exc))]) from exc
     claimed = {output.url for output in outputs}
+    clock = time.perf_counter
     for output in sorted(outputs, key=lambda o: o.url):
+        started = clock()
         if isinstance(output, StaticFile):
             sink(output.url, output.data)
         else:
             context = {"page": {"url": output.url}, **output.context}
             html = render_template(env, output.template, context, output.source)
             sink(output.url, html.encode())
+        tally = spent.setdefault(output.producer, [0, 0.0])
+        tally[0] += 1
+        tally[1] += clock() - started
         advance(1)
     for name, path in theme.assets.items():
         if f"/static/{name}" not in claimed:
@@ -147,10 +167,11 @@ def _build(
     site = with_rendered(site, rendered)
     lap("markdown")
     progress.stage("Linking")
-    site = run_link(site, plugins)
-    menu = run_menu(site, plugins)
+    hooks: dict[str, float] = {}
+    site = run_link(site, plugins, hooks)
+    menu = run_menu(site, plugins, hooks)
     urls = Urls(config.site.base_url)
-    outputs, plugin_warnings = collect_outputs(site, plugins, urls=urls)
+    outputs, plugin_warnings = collect_outputs(site, plugins, hooks, urls=urls)
     warnings += plugin_warnings
     collisions = find_collisions(outputs)
     if collisions:
@@ -160,16 +181,27 @@ def _build(
     lap("link")
     progress.stage("Rendering pages", len(outputs))
     files: dict[str, bytes] = {}
+    spent: dict[str, list] = {}
+    render = (site, outputs, urls, project, menu)
     if output is None:
-        _render_pages(site, outputs, urls, project, menu, files.__setitem__, progress.advance)
+        _render_pages(*render, files.__setitem__, progress.advance, spent)
         count = len(files)
     else:
         with SiteWriter(output, project / CACHE_DIR / "manifest.json") as writer:
-            _render_pages(site, outputs, urls, project, menu, writer.add, progress.advance)
+            _render_pages(*render, writer.add, progress.advance, spent)
         count = writer.count
     lap("render+write" if output else "render")
+    per_plugin = tuple(
+        PluginTiming(plugin.name, hooks.get(plugin.name, 0.0), *spent.get(plugin.name, (0, 0.0)))
+        for plugin in plugins
+    )
     return BuildResult(
-        MappingProxyType(files), site, tuple(warnings), MappingProxyType(timings), count
+        MappingProxyType(files),
+        site,
+        tuple(warnings),
+        MappingProxyType(timings),
+        count,
+        per_plugin,
     )
 
 

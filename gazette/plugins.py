@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -219,20 +220,34 @@ def run_markdown_extensions(config: Config, plugins: Iterable[Plugin]) -> list[t
     return specs
 
 
-def run_link(site: Site, plugins: Iterable[Plugin]) -> Site:
+def _clocked(seconds: dict[str, float] | None, name: str, started: float) -> None:
+    """Add the time since ``started`` to plugin ``name``'s hook seconds (``--timings``)."""
+    if seconds is not None:
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+
+
+def run_link(
+    site: Site, plugins: Iterable[Plugin], seconds: dict[str, float] | None = None
+) -> Site:
     data: dict[str, Any] = dict(site.data)
     for plugin in plugins:
         if plugin.has("link"):
+            started = time.perf_counter()
             data[plugin.name] = call(plugin, "link", site)
             site = replace(site, data=MappingProxyType(dict(data)))
+            _clocked(seconds, plugin.name, started)
     return site
 
 
-def run_menu(site: Site, plugins: Iterable[Plugin]) -> tuple[MenuEntry, ...]:
+def run_menu(
+    site: Site, plugins: Iterable[Plugin], seconds: dict[str, float] | None = None
+) -> tuple[MenuEntry, ...]:
     entries: list[MenuEntry] = []
     for plugin in plugins:
         if plugin.has("menu"):
+            started = time.perf_counter()
             entries += _typed(plugin, "menu", call(plugin, "menu", site), MenuEntry)
+            _clocked(seconds, plugin.name, started)
     return tuple(sorted(entries, key=lambda e: (e.weight, e.title)))
 
 
@@ -260,7 +275,7 @@ def run_outputs(site: Site, plugins: Iterable[Plugin], **context: Any) -> list[O
 
 
 def collect_outputs(
-    site: Site, plugins: Iterable[Plugin], **context: Any
+    site: Site, plugins: Iterable[Plugin], seconds: dict[str, float] | None = None, **context: Any
 ) -> tuple[list[Output], list[Diagnostic]]:
     """Every plugin's outputs, stamped with their producer, and the warnings they yielded.
 
@@ -270,8 +285,10 @@ def collect_outputs(
     warnings: list[Diagnostic] = []
     for plugin in plugins:
         if plugin.has("outputs"):
+            started = time.perf_counter()
             produced = call(plugin, "outputs", site, **context)
             produced = _typed(plugin, "outputs", produced, Output | Diagnostic)
+            _clocked(seconds, plugin.name, started)
             warnings += [o for o in produced if isinstance(o, Diagnostic)]
             outputs += [
                 replace(o, producer=plugin.name) for o in produced if not isinstance(o, Diagnostic)

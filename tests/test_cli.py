@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gazette.cli import main, parse_args
-from helpers import item, make_project
+from helpers import NOW, item, make_project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,27 @@ def test_build_writes_site_and_exits_0(tmp_path, capsys):
     assert code == 0, err
     assert (project / "site/items/a/index.html").is_file()
     assert "Built 1 items, 1 issues" in err
+
+
+def test_timings_account_for_every_stage_plugin_and_file(tmp_path, capsys):
+    from gazette.model import BuildOptions
+    from gazette.pipeline import BuildRequest, build_site
+    from gazette.templates import find_theme
+
+    project = make_project(tmp_path, {"content/items/a.md": item(), "content/items/b.md": item()})
+    code, err = run(project, "build", "--timings", capsys=capsys)
+    assert code == 0, err
+    table = err[err.index("stage ") :].splitlines()
+    stages = [line.split()[0] for line in table[1 : table.index("")]]
+    assert stages == ["load", "markdown", "link", "render+write"]
+    rows = {line.split()[0]: line.split()[1:] for line in table[table.index("") + 2 :]}
+    result = build_site(BuildRequest(project, BuildOptions(now=NOW)))
+    assert list(rows) == [timing.name for timing in result.plugins]
+    assert rows["items"][1] == "2"  # two item pages
+    assert all(float(hooks) >= 0 and float(pages) >= 0 for hooks, _, pages, _ in rows.values())
+    # Every file comes from a plugin, except the theme's assets and .nojekyll.
+    theme_files = len(find_theme(project).assets) + 1
+    assert sum(int(files) for _, files, _, _ in rows.values()) + theme_files == result.file_count
 
 
 def test_check_reports_and_exits_1_without_touching_site(tmp_path, capsys):
