@@ -171,7 +171,8 @@ def _build(
     site = run_link(site, plugins, hooks)
     menu = run_menu(site, plugins, hooks)
     urls = Urls(config.site.base_url)
-    outputs, plugin_warnings = collect_outputs(site, plugins, hooks, urls=urls)
+    plugin_cache = project / CACHE_DIR / "plugins" if request.use_cache else None
+    outputs, plugin_warnings = collect_outputs(site, plugins, hooks, plugin_cache, urls=urls)
     warnings += plugin_warnings
     collisions = find_collisions(outputs)
     if collisions:

@@ -21,12 +21,15 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
 ``menu(site, *, options, **kwargs) -> list[MenuEntry]``
     Runs after every ``link``. Entries for the site navigation.
 
-``outputs(site, *, options, urls, **kwargs) -> Iterable[Page | StaticFile | Diagnostic]``
+``outputs(site, *, options, urls, cache, **kwargs) -> Iterable[Page | StaticFile | Diagnostic]``
     Runs after every ``menu``. Returns the pages and files the plugin adds. It
     writes nothing to disk; the core renders pages, checks that no two outputs
     claim one URL (naming both producers), and writes the site. It may also
     yield warnings (``gazette.diagnostics.warning``), which the build reports
-    with its other warnings (errors under ``--strict``).
+    with its other warnings (errors under ``--strict``). ``cache`` is the
+    plugin's ``PluginCache`` (``gazette.plugin_cache``), where costly files can
+    be kept between builds under a digest of their inputs, or None when the
+    build runs without its cache.
 
 Every hook is called with keyword context (``options``, and ``name``, the plugin's
 name in ``site.toml``) and must accept ``**kwargs``, so that new arguments do not
@@ -48,6 +51,7 @@ from typing import Any
 from .diagnostics import ContentError, Diagnostic, UsageError, error
 from .fields import did_you_mean
 from .model import Config, PluginSpec, Site
+from .plugin_cache import PluginCache
 
 HOOKS = ("markdown_extensions", "link", "menu", "outputs")
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "plugins"
@@ -275,18 +279,25 @@ def run_outputs(site: Site, plugins: Iterable[Plugin], **context: Any) -> list[O
 
 
 def collect_outputs(
-    site: Site, plugins: Iterable[Plugin], seconds: dict[str, float] | None = None, **context: Any
+    site: Site,
+    plugins: Iterable[Plugin],
+    seconds: dict[str, float] | None = None,
+    cache_root: Path | None = None,
+    **context: Any,
 ) -> tuple[list[Output], list[Diagnostic]]:
     """Every plugin's outputs, stamped with their producer, and the warnings they yielded.
 
-    A yielded error diagnostic stops the build like a raised ``ContentError``.
+    Each plugin also gets ``cache``: its own ``PluginCache`` under ``cache_root``,
+    or None when the build runs without its cache. A yielded error diagnostic
+    stops the build like a raised ``ContentError``.
     """
     outputs: list[Output] = []
     warnings: list[Diagnostic] = []
     for plugin in plugins:
         if plugin.has("outputs"):
             started = time.perf_counter()
-            produced = call(plugin, "outputs", site, **context)
+            cache = PluginCache(cache_root / plugin.name) if cache_root else None
+            produced = call(plugin, "outputs", site, cache=cache, **context)
             produced = _typed(plugin, "outputs", produced, Output | Diagnostic)
             _clocked(seconds, plugin.name, started)
             warnings += [o for o in produced if isinstance(o, Diagnostic)]

@@ -32,10 +32,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import importlib.metadata
 import json
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from typing import Any
 
 from gazette.diagnostics import ContentError, Diagnostic, error, warning
 from gazette.model import GlossaryEntry, Item, Site
+from gazette.plugin_cache import PluginCache, cache_key
 from gazette.plugins import Option, Page, StaticFile
 
 ENGINES = ("pagefind", "lunr")
@@ -303,7 +305,36 @@ async def _pagefind_bundle(entries: list[dict[str, Any]], language: str) -> dict
         await service.close()
 
 
-def pagefind_files(recs: Sequence[Record], language: str) -> dict[str, bytes]:
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def reuse(
+    cache: PluginCache | None, slot: str, key_parts: tuple, build: Callable[[], dict[str, bytes]]
+) -> dict[str, bytes]:
+    """``build()``'s files, or the same files from the last build when nothing they
+    depend on (``key_parts``) has changed.
+
+    Indexing 10,000 items takes Pagefind about a minute and cannot be done in
+    part, so a rebuild that changes no record (a template edit, a warm build)
+    reuses the last index instead of building it again.
+    """
+    if cache is None:
+        return build()
+    key = cache_key(*key_parts)
+    files = cache.load(slot, key)
+    if files is None:
+        files = build()
+        cache.store(slot, key, files)
+    return files
+
+
+def pagefind_files(
+    recs: Sequence[Record], language: str, cache: PluginCache | None = None
+) -> dict[str, bytes]:
     """The Pagefind bundle for ``recs``: {path under /pagefind/: bytes}."""
     try:
         import pagefind.index  # noqa: F401
@@ -315,10 +346,15 @@ def pagefind_files(recs: Sequence[Record], language: str) -> dict[str, bytes]:
     if get_executable() is None:
         raise _setup_error("the pagefind binary is missing", "pip install 'pagefind[bin]'")
     entries = [pagefind_record(rec, language) for rec in recs]
-    # A thread of its own, so that its event loop never meets the caller's
-    # (Playwright's sync API, for one, keeps a loop running in its thread).
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _pagefind_bundle(entries, language)).result()
+
+    def build() -> dict[str, bytes]:
+        # A thread of its own, so that its event loop never meets the caller's
+        # (Playwright's sync API, for one, keeps a loop running in its thread).
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, _pagefind_bundle(entries, language)).result()
+
+    versions = (_version("pagefind"), _version("pagefind_bin"))
+    return reuse(cache, "pagefind", (versions, language, entries), build)
 
 
 # --------------------------------------------------------------------------- lunr
@@ -353,7 +389,7 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def lunr_files(recs: Sequence[Record]) -> dict[str, bytes]:
+def lunr_files(recs: Sequence[Record], cache: PluginCache | None = None) -> dict[str, bytes]:
     """The prebuilt lunr.js index and the documents file: {url: bytes}."""
     try:
         from lunr import lunr
@@ -361,15 +397,22 @@ def lunr_files(recs: Sequence[Record]) -> dict[str, bytes]:
         raise _setup_error(
             "the lunr package (lunr.py) is not installed", "pip install lunr"
         ) from exc
-    index = lunr(
-        ref="id",
-        fields=[{"field_name": name, "boost": boost} for name, boost in LUNR_FIELDS],
-        documents=[lunr_document(n, rec) for n, rec in enumerate(recs)],
-    )
-    return {
-        "/search/lunr-index.json": _json(index.serialize()),
-        "/search/lunr-docs.json": _json([lunr_display(rec) for rec in recs]),
-    }
+    documents = [lunr_document(n, rec) for n, rec in enumerate(recs)]
+    display = [lunr_display(rec) for rec in recs]
+
+    def build() -> dict[str, bytes]:
+        index = lunr(
+            ref="id",
+            fields=[{"field_name": name, "boost": boost} for name, boost in LUNR_FIELDS],
+            documents=documents,
+        )
+        return {
+            "/search/lunr-index.json": _json(index.serialize()),
+            "/search/lunr-docs.json": _json(display),
+        }
+
+    key = (_version("lunr"), LUNR_FIELDS, documents, display)
+    return reuse(cache, "lunr", key, build)
 
 
 def gzipped_size(files: Iterable[bytes]) -> int:
@@ -413,7 +456,12 @@ def link(site: Site, *, options: Mapping[str, Any], **kwargs: Any) -> SearchData
 
 
 def outputs(
-    site: Site, *, options: Mapping[str, Any], name: str, **kwargs: Any
+    site: Site,
+    *,
+    options: Mapping[str, Any],
+    name: str,
+    cache: PluginCache | None = None,
+    **kwargs: Any,
 ) -> Iterator[Page | StaticFile | Diagnostic]:
     """Runs in the render stage: the search page, the engine's files and size warnings."""
     data: SearchData = site.data[name]
@@ -427,11 +475,12 @@ def outputs(
         },
     )
     if data.engine == "pagefind":
-        for path, content in pagefind_files(data.records, site.config.site.language).items():
+        bundle = pagefind_files(data.records, site.config.site.language, cache)
+        for path, content in bundle.items():
             yield StaticFile(f"/pagefind/{path}", content)
         return
     script = lunr_script()
-    files = lunr_files(data.records)
+    files = lunr_files(data.records, cache)
     for url, content in files.items():
         yield StaticFile(url, content)
     yield StaticFile("/search/lunr.min.js", script)

@@ -13,8 +13,9 @@ import os
 import pytest
 
 from gazette.diagnostics import ContentError
-from gazette.model import GlossaryEntry
-from helpers import SITE_TOML, build, item
+from gazette.model import BuildOptions, GlossaryEntry
+from gazette.pipeline import BuildRequest, build_site
+from helpers import NOW, SITE_TOML, build, item
 from plugins import search
 
 MISSING = [name for name in ("pagefind", "lunr") if importlib.util.find_spec(name) is None]
@@ -191,6 +192,74 @@ def test_the_pagefind_bundle_is_built_from_records_without_its_own_ui(tmp_path):
     assert fragment["meta"]["title"] == "Title <i>"
     assert fragment["filters"]["tag"] == ["5G"]
     assert "'wasm-unsafe-eval'" in result.files["/"].decode()
+
+
+# --------------------------------------------------------------------------- reuse
+
+
+def counting_builds(monkeypatch, engine: str) -> list[int]:
+    """Count real index builds of ``engine``: a reused index does not add one.
+
+    The build loads its own copy of the plugin module, so the spy goes on the
+    engine's package, which both share: one ``IndexConfig`` or ``lunr()`` per index.
+    """
+    calls: list[int] = []
+    if engine == "pagefind":
+        import pagefind.index as package
+
+        name = "IndexConfig"
+    else:
+        import lunr as package
+
+        name = "lunr"
+    original = getattr(package, name)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(package, name, counted)
+    return calls
+
+
+def search_files(result) -> dict[str, bytes]:
+    return {
+        url: data
+        for url, data in result.files.items()
+        if url.startswith("/pagefind/") or url.startswith("/search/lunr-")
+    }
+
+
+@pytest.mark.parametrize("engine", ["lunr", "pagefind"])
+def test_an_unchanged_index_is_reused_and_any_record_change_rebuilds_it(
+    tmp_path, monkeypatch, engine
+):
+    calls = counting_builds(monkeypatch, engine)
+    files = {"site.toml": project(engine), "content/items/a.md": item(title='"First"')}
+    first = build(tmp_path, files)
+    assert len(calls) == 1
+    slot = tmp_path / f".gazette-cache/plugins/search/{engine}.zip"
+    assert slot.is_file()
+
+    # Pages change (a draft is added), the records do not: the index is reused.
+    again = build(tmp_path, {**files, "content/items/b.md": item(title='"Second"', draft="true")})
+    assert len(calls) == 1
+    assert search_files(again) == search_files(first)
+
+    # Any change to a record (here a title) builds a new index.
+    changed = build(tmp_path, {**files, "content/items/a.md": item(title='"Renamed"')})
+    assert len(calls) == 2
+    assert b"Renamed" in b"".join(
+        gzip.decompress(d) if url.endswith(".pf_fragment") else d
+        for url, d in search_files(changed).items()
+    )
+
+    # A damaged cache entry, or a build without the cache, builds it again.
+    slot.write_bytes(b"damaged")
+    build(tmp_path, {"site.toml": files["site.toml"]})
+    assert len(calls) == 3
+    build_site(BuildRequest(tmp_path, BuildOptions(now=NOW), write=False, use_cache=False))
+    assert len(calls) == 4
 
 
 # --------------------------------------------------------------------------- lunr
