@@ -107,6 +107,7 @@ def link(site: Site, **kwargs: Any) -> CrossLinks:
     problems: list[Diagnostic] = []
     for doc in (*site.items, *site.issues):
         problems += check_wikilinks(doc, anchors[doc.path], site, resolver)
+        problems += check_item_links(doc, anchors[doc.path], site, resolver)
     if problems:
         raise ContentError(problems)
     body_links = {
@@ -228,8 +229,51 @@ def check_wikilinks(
     return problems
 
 
-def wikilink_problem(slug: str, anchor: str, site: Site) -> tuple[str, str] | None:
-    """``(message, fix)`` when ``[[slug#anchor]]`` names no item or no heading."""
+def check_item_links(
+    doc: Document,
+    anchors: tuple[tuple[dict[str, str], re.Match[str]], ...],
+    site: Site,
+    resolver: Resolver,
+) -> list[Diagnostic]:
+    """Markdown links to item pages (``[text](/items/slug/#id)``, in any form that
+    ``Resolver`` knows) whose item is not published or has no such heading.
+
+    The same check as wiki links: a link that would 404 on the built site is an
+    error, found where the source writes the URL.
+    """
+    problems = []
+    for attributes, _ in anchors:
+        if CLASS in attributes.get("class", "").split():
+            continue  # a wiki link: checked above, with its exact position
+        href = attributes.get("href", "")
+        target = resolver.target(href, doc.url)
+        problem = target and wikilink_problem(*target, site, written=href.split("#")[0])
+        if problem:
+            line, col = _position(doc, href)
+            message, fix = problem
+            problems.append(
+                error(doc.path, line, "item-link", f"link to '{href}': {message}", fix, col=col)
+            )
+    return problems
+
+
+def _position(doc: Document, href: str) -> tuple[int, int | None]:
+    """Line and column of ``href`` in the document's source (its body's first line if
+    the source writes it differently, for instance as a reference definition)."""
+    at = doc.body.find(href)
+    if at == -1:
+        return doc.body_line_offset + 1, None
+    line_start = doc.body.rfind("\n", 0, at) + 1
+    return doc.body_line_offset + doc.body.count("\n", 0, at) + 1, at - line_start + 1
+
+
+def wikilink_problem(
+    slug: str, anchor: str, site: Site, written: str | None = None
+) -> tuple[str, str] | None:
+    """``(message, fix)`` when ``[[slug#anchor]]`` names no item or no heading.
+
+    ``written`` is how the link without its anchor appears in a fix (``[[slug]]``).
+    """
     target = site.item_by_slug.get(slug)
     if target is None:
         return f"no published item has the slug '{slug}'", _slug_fix(slug, site)
@@ -238,7 +282,8 @@ def wikilink_problem(slug: str, anchor: str, site: Site) -> tuple[str, str] | No
         return None
     message = f"'{slug}' has no heading with the id '{anchor}'"
     if not ids:
-        return message, f"link to [[{slug}]] without '#{anchor}'; that item has no headings"
+        written = written or f"[[{slug}]]"
+        return message, f"link to {written} without '#{anchor}'; that item has no headings"
     guess = did_you_mean(anchor, ids) or did_you_mean(slugify(anchor), ids)
     if guess:
         return message, f"did you mean '{guess[0]}'?"

@@ -55,16 +55,45 @@ def test_markdown_links_to_item_urls_count_in_every_form(tmp_path):
         "[rel](../t4/) [file](/repo/items/t5/index.html) [bare](/repo/items/t6) "
         "[relative file](../t8/index.html) [up](../../items/t9) "
         "[other host](https://elsewhere.org/repo/items/t7/) [tag](/repo/tags/5g/) "
-        "[mail](mailto:x@example.org) [missing](/items/nope/)\n"
+        "[mail](mailto:x@example.org)\n"
     )
     files = {"site.toml": SITE, "content/items/a.md": doc(body)}
     files.update({f"content/items/t{n}.md": item(title=f'"T{n}"') for n in range(1, 10)})
+    files["content/items/t2.md"] = files["content/items/t2.md"].replace("Body", "## X\n\nBody")
     result = build(tmp_path, files, base_url="https://example.org/repo/")
     links = result.site.data["crosslinks"]
     assert sorted(links.body_links["a"]) == ["t1", "t2", "t3", "t4", "t5", "t6", "t8", "t9"]
     assert slugs(links.of("t3").mentioned_in) == ["a"]
     assert links.of("t7").mentioned_in == ()
     assert links.linked("t1", "a") and not links.linked("t1", "t2")
+
+
+def test_markdown_links_to_missing_items_or_headings_are_errors_with_position(tmp_path):
+    body = (
+        "See [the old one](/items/t-1/) first.\n\n"
+        "Then [its part](../t2/#sumary), [no heading](/items/t3/#x) and [fine](/items/t1/).\n"
+        "[ref]: /items/nowhere/\n\n[a reference][ref]\n"
+    )
+    files = {"site.toml": SITE, "content/items/a.md": doc(body)}
+    files.update({f"content/items/t{n}.md": item(title=f'"T{n}"') for n in range(1, 4)})
+    files["content/items/t2.md"] = files["content/items/t2.md"].replace(
+        "Body", "## Summary\n\nBody"
+    )
+    with pytest.raises(ContentError) as raised:
+        build(tmp_path, files)
+    assert [d.format() for d in raised.value.diagnostics] == [
+        "content/items/a.md:9:19: error[item-link]: link to '/items/t-1/': no published "
+        "item has the slug 't-1'. Fix: did you mean 't1'?",
+        "content/items/a.md:11:17: error[item-link]: link to '../t2/#sumary': 't2' has no "
+        "heading with the id 'sumary'. Fix: did you mean 'summary'?",
+        "content/items/a.md:11:46: error[item-link]: link to '/items/t3/#x': 't3' has no "
+        "heading with the id 'x'. Fix: link to /items/t3/ without '#x'; that item has no "
+        "headings",
+        # A reference link: found where its definition writes the URL.
+        "content/items/a.md:12:8: error[item-link]: link to '/items/nowhere/': no published "
+        "item has the slug 'nowhere'. Fix: use the slug of a published item: its file name, "
+        "or its 'slug:' field",
+    ]
 
 
 def test_relations_are_shown_both_ways(tmp_path):
