@@ -32,6 +32,10 @@ class Pager:
     def last(self) -> bool:
         return self.number == self.count
 
+    def title(self, title: str) -> str:
+        """A page title that tells the pages apart: ``"#5G (page 2 of 7)"``."""
+        return title + (f" (page {self.number} of {self.count})" if self.count > 1 else "")
+
 
 def page_url(first_url: str, number: int) -> str:
     """The URL of page ``number`` of the listing that starts at ``first_url``."""

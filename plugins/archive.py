@@ -137,10 +137,6 @@ def menu(site: Site, **kwargs: Any) -> list[MenuEntry]:
     return [MenuEntry("Archive", "/archive/", weight=40)]
 
 
-def _paged(title: str, number: int, count: int) -> str:
-    return title + (f" (page {number} of {count})" if count > 1 else "")
-
-
 def _year_pages(site: Site, year: Year, size: int) -> Iterator[Page]:
     for pager in paginate(year.items, size, year_url(year.year)):
         yield Page(
@@ -150,7 +146,7 @@ def _year_pages(site: Site, year: Year, size: int) -> Iterator[Page]:
                 "year": year,
                 "groups": year.groups(pager.items),
                 "pager": pager,
-                "title": _paged(f"Items of {year.year}", pager.number, pager.count),
+                "title": pager.title(f"Items of {year.year}"),
                 "description": f"{year.count} item{'' if year.count == 1 else 's'} "
                 f"of {year.year} in {site.config.site.title}",
             },
@@ -166,7 +162,7 @@ def _month_pages(site: Site, month: Month, size: int) -> Iterator[Page]:
                 "month": month,
                 "year_url": year_url(month.year),
                 "pager": pager,
-                "title": _paged(f"Items of {month.label}", pager.number, pager.count),
+                "title": pager.title(f"Items of {month.label}"),
                 "description": f"{month.count} item{'' if month.count == 1 else 's'} "
                 f"of {month.label} in {site.config.site.title}",
             },

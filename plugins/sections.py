@@ -86,8 +86,7 @@ def _section_pages(site: Site, listing: SectionListing, size: int) -> Iterator[P
             context={
                 "listing": listing,
                 "pager": pager,
-                "title": section.title
-                + (f" (page {pager.number} of {pager.count})" if pager.count > 1 else ""),
+                "title": pager.title(section.title),
                 "description": section.description
                 or f"Items of the section {section.title} in {site.config.site.title}",
             },

@@ -139,8 +139,7 @@ def _tag_pages(site: Site, stats: TagStats, size: int, feeds: Any) -> Iterator[P
                 "chart": drawn,
                 "feed": feed,
                 "pager": pager,
-                "title": f"#{stats.tag.name}"
-                + (f" (page {pager.number} of {pager.count})" if pager.count > 1 else ""),
+                "title": pager.title(f"#{stats.tag.name}"),
                 "description": stats.tag.description
                 or f"Items tagged {stats.tag.name} in {site.config.site.title}",
             },

@@ -8,6 +8,7 @@ the files it cares about.
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -150,3 +151,17 @@ def build_pages(root: Path, files: dict[str, str | bytes], **options: object) ->
         for url, data in result.files.items()
         if url.endswith("/") or url.endswith(".html")
     }
+
+
+# Debian's Chromium, driven by Playwright (tests/conftest.py: the ``browser`` fixture).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NO_CHROMIUM = "Debian's chromium is not installed (python3 dev.py test installs it)"

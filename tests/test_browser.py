@@ -7,7 +7,6 @@ skip link is the first thing the keyboard reaches.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -16,24 +15,12 @@ import pytest
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, build_site
 from gazette.server import make_server
-from helpers import NOW
+from helpers import CHROMIUM, NO_CHROMIUM, NOW
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("", "issues/2020-08/", "items/miit-standardisation-key-points-2020/")
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (python3 dev.py test installs it)"
-)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +41,6 @@ def site_url(tmp_path_factory):
     broadcaster.close()
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def luminance(css_rgb: str) -> float:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import threading
 from urllib.parse import urlsplit
 
@@ -20,7 +19,7 @@ from test_publish import build_sample, sample_project
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, build_site
 from gazette.server import make_server
-from helpers import NOW, SITE_TOML, build, item, make_project
+from helpers import CHROMIUM, NO_CHROMIUM, NOW, SITE_TOML, build, item, make_project
 
 BASE = "https://example.org/repo/"
 ITEM = "/items/miit-standardisation-key-points-2020/"
@@ -186,21 +185,7 @@ def test_an_item_without_summary_is_described_by_its_text(tmp_path):
 
 # In a real browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-browser_only = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (python3 dev.py test installs it)"
-)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+browser_only = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 @pytest.fixture(scope="module")

@@ -66,3 +66,10 @@ def test_size_must_be_at_least_one(size):
 def test_listing_url_must_end_with_a_slash():
     with pytest.raises(ValueError, match="must end with '/'"):
         paginate([1], 1, "/x")
+
+
+def test_a_title_names_the_page_only_when_there_are_several():
+    one, two = paginate(list(range(3)), 2, "/tags/5g/")
+    assert (one.title("#5G"), two.title("#5G")) == ("#5G (page 1 of 2)", "#5G (page 2 of 2)")
+    [only] = paginate([1], 2, "/tags/5g/")
+    assert only.title("#5G") == "#5G"

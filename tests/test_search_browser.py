@@ -18,12 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM
 
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, build_site
 from gazette.server import make_server
-from helpers import NOW
+from helpers import CHROMIUM, NO_CHROMIUM, NOW
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("pagefind", "lunr")
@@ -32,9 +31,7 @@ MISSING = [name for name in ("pagefind", "lunr") if importlib.util.find_spec(nam
 MISSING += [] if LUNR_JS.is_file() else ["lunr.js (python3 dev.py installs it)"]
 
 pytestmark = [
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Debian's chromium is not installed (python3 dev.py test does)"
-    ),
+    pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM),
     pytest.mark.skipif(
         bool(MISSING) and not os.environ.get("CI"), reason=f"not installed: {', '.join(MISSING)}"
     ),
@@ -94,16 +91,6 @@ def site_url(request, tmp_path_factory):
     output = build_archive(tmp_path_factory.mktemp(request.param), request.param, "/repo/")
     with serve(output, "/repo/") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
