@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from run import ensure_archive
 
 from gazette.cache import BuildCache
-from gazette.load import load_config, load_project, select_published, with_rendered
-from gazette.markdown_stage import render_documents
+from gazette.content.load import load_config, load_project, select_published, with_rendered
 from gazette.model import BuildOptions, PluginSpec, Site
 from gazette.plugins import call, load_plugins, run_link, run_markdown_extensions
+from gazette.render.markdown_stage import render_documents
 
 BUDGET_S = 3.0
 

@@ -14,7 +14,7 @@ when missing) is copied, with hard links, to ``bench/out/search/n<size>-<engine>
 and ``[plugins.search]`` with the engine is appended to the copy's ``site.toml``.
 The copy is built in-process from nothing (no cache): ``build s`` is the whole
 build, ``search s`` the time spent in the search plugin's hooks (records and
-index). The site is served by ``gazette/server.py``, which gzips text like
+index). The site is served by ``gazette/serve/server.py``, which gzips text like
 GitHub Pages, and Debian's Chromium (driven by Playwright) runs each fixed query
 in a fresh browser context, so nothing is cached between queries:
 
@@ -54,11 +54,11 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gazette.load import load_config  # noqa: E402
+from gazette.content.load import load_config  # noqa: E402
 from gazette.model import BuildOptions  # noqa: E402
 from gazette.pipeline import BuildRequest, build_site  # noqa: E402
 from gazette.plugins import load_plugins  # noqa: E402
-from gazette.server import make_server  # noqa: E402
+from gazette.serve.server import make_server  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from .diagnostics import Diagnostic, warning
+from gazette.diagnostics import Diagnostic, warning
 
 # Bump when parsing or rendering changes in a way the keys do not capture.
 SCHEMA = "gazette-cache-4"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .diagnostics import (
+from gazette.diagnostics import (
     EXIT_CONTENT,
     EXIT_INTERNAL,
     EXIT_OK,
@@ -24,9 +24,9 @@ from .diagnostics import (
     Diagnostic,
     UsageError,
 )
-from .model import BuildOptions
-from .pipeline import BuildRequest, BuildResult, build_site, check_site
-from .progress import RichProgress
+from gazette.model import BuildOptions
+from gazette.pipeline import BuildRequest, BuildResult, build_site, check_site
+from gazette.progress import RichProgress
 
 COMMANDS = ("build", "check", "serve", "new")
 
@@ -184,11 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "new":
-            from .scaffold import run_new
+            from gazette.content.scaffold import run_new
 
             return run_new(args)
         if args.command == "serve":
-            from .serve_command import run_serve
+            from gazette.serve.serve_command import run_serve
 
             return run_serve(args, _request(args))
         return run_build(args)

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from .cache import BuildCache
-from .diagnostics import ContentError, Diagnostic, error, strictify
-from .load import load_config, load_project, select_published, with_rendered
-from .markdown_stage import render_documents
-from .model import BuildOptions, Site
-from .plugins import (
+from gazette.cache import BuildCache
+from gazette.content.load import load_config, load_project, select_published, with_rendered
+from gazette.diagnostics import ContentError, Diagnostic, error, strictify
+from gazette.model import BuildOptions, Site
+from gazette.output.urls import Urls, output_path
+from gazette.output.write import SiteWriter, build_lock, check_output_dir
+from gazette.plugins import (
     StaticFile,
     collect_outputs,
     find_collisions,
@@ -27,9 +28,8 @@ from .plugins import (
     run_markdown_extensions,
     run_menu,
 )
-from .templates import find_theme, make_environment, render_template
-from .urls import Urls, output_path
-from .write import SiteWriter, build_lock, check_output_dir
+from gazette.render.markdown_stage import render_documents
+from gazette.render.templates import find_theme, make_environment, render_template
 
 CACHE_DIR = ".gazette-cache"
 

@@ -48,10 +48,10 @@ from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any
 
-from .diagnostics import ContentError, Diagnostic, UsageError, error
-from .fields import did_you_mean
-from .model import Config, PluginSpec, Site
-from .plugin_cache import PluginCache
+from gazette.content.fields import did_you_mean
+from gazette.diagnostics import ContentError, Diagnostic, UsageError, error
+from gazette.model import Config, PluginSpec, Site
+from gazette.plugin_cache import PluginCache
 
 HOOKS = ("markdown_extensions", "link", "menu", "outputs")
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "plugins"

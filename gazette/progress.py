@@ -12,7 +12,7 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .pipeline import Progress as SilentProgress
+from gazette.pipeline import Progress as SilentProgress
 
 DELAY_SECONDS = 1.0
 

@@ -1,7 +1,7 @@
 """Cross-links: wiki links, story threads, backlinks and item navigation.
 
 - ``markdown_extensions`` turns ``[[slug]]``, ``[[slug|text]]`` and
-  ``[[slug#anchor]]`` into links (``gazette.wikilinks``).
+  ``[[slug#anchor]]`` into links (``gazette.render.wikilinks``).
 - ``link`` checks every wiki link against the published items and their
   headings, and reports all broken ones at once, with file, line, column and a
   suggestion; ``gazette check`` fails on them. It then builds the link graph
@@ -35,11 +35,11 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from gazette.content.fields import did_you_mean
 from gazette.diagnostics import ContentError, Diagnostic, error
-from gazette.fields import did_you_mean
 from gazette.model import Config, Issue, Item, Site
-from gazette.urls import Urls, slugify
-from gazette.wikilinks import AUTO_CLASS, CLASS, find_wikilinks, source_version
+from gazette.output.urls import Urls, slugify
+from gazette.render.wikilinks import AUTO_CLASS, CLASS, find_wikilinks, source_version
 
 OPTIONS: dict = {}
 
@@ -94,7 +94,7 @@ def markdown_extensions(*, config: Config, **kwargs: Any) -> list[tuple[str, dic
     base_path = Urls(config.site.base_url).base_path
     return [
         (
-            "gazette.wikilinks:WikiLinkExtension",
+            "gazette.render.wikilinks:WikiLinkExtension",
             {"base_path": base_path, "version": source_version()},
         )
     ]

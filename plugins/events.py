@@ -50,8 +50,8 @@ from icalendar import Event as VEvent
 
 from gazette.diagnostics import ContentError, error
 from gazette.model import Item, Site
+from gazette.output.urls import Urls
 from gazette.plugins import MenuEntry, Option, Page, StaticFile
-from gazette.urls import Urls
 
 OPTIONS = {
     "timezones": Option(

@@ -56,8 +56,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gazette.model import Item, Site
+from gazette.output.urls import Urls
 from gazette.plugins import Option, StaticFile
-from gazette.urls import Urls
 
 OPTIONS = {
     "limit": Option(int, 20, "entries per feed, newest first (0 keeps every item)"),

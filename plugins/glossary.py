@@ -1,7 +1,7 @@
 """The glossary: ``<abbr>`` on first mentions, a ``/glossary/`` page, and synonyms.
 
 - ``markdown_extensions`` reads ``content/glossary.yml`` and adds
-  ``gazette.abbreviations``, which turns the first mention of each abbreviation
+  ``gazette.render.abbreviations``, which turns the first mention of each abbreviation
   in a body into ``<abbr title="expansion">``, never inside code, links,
   headings or an existing ``abbr``. It works on Python-Markdown's element tree
   in the render stage, so it is cached with the rendered body; the glossary is
@@ -27,11 +27,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from gazette.abbreviations import abbreviation_pattern, source_version
+from gazette.content.vocab import parse_glossary
 from gazette.model import Config, GlossaryEntry, Item, Site
+from gazette.output.urls import slugify
 from gazette.plugins import MenuEntry, Option, Page
-from gazette.urls import slugify
-from gazette.vocab import parse_glossary
+from gazette.render.abbreviations import abbreviation_pattern, source_version
 
 OPTIONS = {
     "items_shown": Option(
@@ -71,7 +71,7 @@ def markdown_extensions(*, config: Config, **kwargs: Any) -> list[tuple[str, dic
         return []
     return [
         (
-            "gazette.abbreviations:GlossaryExtension",
+            "gazette.render.abbreviations:GlossaryExtension",
             {"entries": entries, "version": source_version()},
         )
     ]

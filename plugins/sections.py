@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gazette.model import Item, Section, Site
-from gazette.paging import paginate
+from gazette.output.paging import paginate
 from gazette.plugins import MenuEntry, Option, Page
 
 OPTIONS = {

@@ -35,9 +35,9 @@ from datetime import date
 from typing import Any
 
 from gazette.model import Item, Site
-from gazette.paging import paginate
+from gazette.output.paging import paginate
+from gazette.output.urls import Urls
 from gazette.plugins import Option, Page, StaticFile
-from gazette.urls import Urls
 
 OPTIONS = {
     "robots": Option(bool, True, "write /robots.txt naming the sitemap"),

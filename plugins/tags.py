@@ -26,9 +26,9 @@ from datetime import date
 from typing import Any
 
 from gazette.model import Item, Site, Tag
-from gazette.paging import paginate
+from gazette.output.paging import paginate
+from gazette.output.urls import slugify
 from gazette.plugins import MenuEntry, Option, Page
-from gazette.urls import slugify
 
 OPTIONS = {
     "page_size": Option(int, 20, "items per tag page (at least 1)"),

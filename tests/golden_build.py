@@ -21,7 +21,7 @@ def build_golden() -> tuple[dict[str, bytes], dict[str, bytes]]:
     theme's static assets, which are copied verbatim and so are compared with
     ``theme/static`` itself rather than with a second committed copy.
     """
-    from gazette.urls import output_path
+    from gazette.output.urls import output_path
 
     request = BuildRequest(FIXTURE, BuildOptions(now=NOW), write=False, use_cache=False, workers=1)
     result = build_site(request)

@@ -12,10 +12,10 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gazette.config import parse_config
+from gazette.content.config import parse_config
+from gazette.content.vocab import parse_vocabulary
 from gazette.model import BuildOptions, Config, Vocabulary
 from gazette.pipeline import BuildRequest, BuildResult, build_site
-from gazette.vocab import parse_vocabulary
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 

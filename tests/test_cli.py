@@ -44,7 +44,7 @@ def test_build_writes_site_and_exits_0(tmp_path, capsys):
 def test_timings_account_for_every_stage_plugin_and_file(tmp_path, capsys):
     from gazette.model import BuildOptions
     from gazette.pipeline import BuildRequest, build_site
-    from gazette.templates import find_theme
+    from gazette.render.templates import find_theme
 
     project = make_project(tmp_path, {"content/items/a.md": item(), "content/items/b.md": item()})
     code, err = run(project, "build", "--timings", capsys=capsys)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gazette.config import parse_config
+from gazette.content.config import parse_config
 from gazette.diagnostics import UsageError
 from gazette.plugins import load_plugins
 from helpers import SITE_TOML, config

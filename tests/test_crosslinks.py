@@ -8,8 +8,8 @@ from pathlib import Path
 import html5lib
 import pytest
 
+from gazette.content.load import check_relations
 from gazette.diagnostics import ContentError
-from gazette.load import check_relations
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, BuildResult, build_site
 from helpers import ISSUE, NOW, SITE_TOML, build, item

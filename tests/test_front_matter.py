@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from gazette.content.parse import parse_issue, parse_item
 from gazette.diagnostics import Diagnostic
-from gazette.parse import parse_issue, parse_item
 from helpers import config, item, vocabulary
 
 PATH = "content/items/x.md"

@@ -6,11 +6,11 @@ import html5lib
 import pytest
 from test_crosslinks import build_sample, doc
 
-from gazette.abbreviations import source_version
-from gazette.load import load_config
-from gazette.markdown_stage import fingerprint
+from gazette.content.load import load_config
 from gazette.plugins import load_plugins, run_markdown_extensions, run_menu
-from gazette.sanitize import sanitize_html
+from gazette.render.abbreviations import source_version
+from gazette.render.markdown_stage import fingerprint
+from gazette.render.sanitize import sanitize_html
 from helpers import SITE_TOML, build, make_project
 
 SITE = SITE_TOML + "[plugins.crosslinks]\n[plugins.glossary]\n"
@@ -147,7 +147,7 @@ def test_the_glossary_is_part_of_the_render_cache_key(tmp_path):
     config = load_config(project)
     plugins = load_plugins(config, project)
     before = run_markdown_extensions(config, plugins)
-    assert before[-1][0] == "gazette.abbreviations:GlossaryExtension"
+    assert before[-1][0] == "gazette.render.abbreviations:GlossaryExtension"
     assert before[-1][1]["version"] == source_version()
     assert ["R&D", "Research and development"] in before[-1][1]["entries"]
     (project / "content/glossary.yml").write_text(GLOSSARY + "EU: European Union\n")

@@ -1,4 +1,4 @@
-"""Tests for gazette.markdown_render and gazette.sanitize (BAD_INPUTS 35, S1, S2, S7)."""
+"""Tests for gazette.render.markdown_render and .sanitize (BAD_INPUTS 35, S1, S2, S7)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 
-from gazette import markdown_render
-from gazette.markdown_render import Heading, Rendered, plain_text, render_markdown
-from gazette.sanitize import escape_incomplete_tags, is_safe_url, sanitize_html
+from gazette.render import markdown_render
+from gazette.render.markdown_render import Heading, Rendered, plain_text, render_markdown
+from gazette.render.sanitize import escape_incomplete_tags, is_safe_url, sanitize_html
 
 # --- helpers -----------------------------------------------------------------
 

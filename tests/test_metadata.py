@@ -18,7 +18,7 @@ from test_publish import build_sample, sample_project
 
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, build_site
-from gazette.server import make_server
+from gazette.serve.server import make_server
 from helpers import CHROMIUM, NO_CHROMIUM, NOW, SITE_TOML, build, item, make_project
 
 BASE = "https://example.org/repo/"

@@ -1,4 +1,4 @@
-"""gazette/paging.py: splitting a listing into pages and linking them."""
+"""gazette/output/paging.py: splitting a listing into pages and linking them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from gazette.paging import Pager, page_url, paginate
+from gazette.output.paging import Pager, page_url, paginate
 
 
 @pytest.mark.parametrize(

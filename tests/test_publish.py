@@ -29,10 +29,10 @@ import html5lib
 import pytest
 import yaml
 
-from gazette.config import parse_config
+from gazette.content.config import parse_config
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, BuildResult, build_site
-from gazette.server import make_server
+from gazette.serve.server import make_server
 from helpers import NOW, SITE_TOML, build
 
 ROOT = Path(__file__).resolve().parent.parent

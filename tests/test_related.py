@@ -10,7 +10,7 @@ import pytest
 from test_crosslinks import KEY_POINTS, ROOT, build_sample, doc
 
 from gazette import similarity
-from gazette.config import parse_config
+from gazette.content.config import parse_config
 from gazette.diagnostics import ContentError
 from gazette.plugins import load_plugins
 from helpers import SITE_TOML, TAGS_YML, build, item

@@ -21,7 +21,7 @@ import pytest
 
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, build_site
-from gazette.server import make_server
+from gazette.serve.server import make_server
 from helpers import CHROMIUM, NO_CHROMIUM, NOW
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ def test_serve_builds_then_serves_site_and_rebuilds_on_change(tmp_path, monkeypa
         (project / "content/items/b.md").write_text(item(date="2020-02-30"))
         seen["broken"] = rebuild(frozenset({project / "content/items/b.md"}))
 
-    monkeypatch.setattr("gazette.serve_command.serve", fake_serve)
+    monkeypatch.setattr("gazette.serve.serve_command.serve", fake_serve)
     code = main(["serve", "--project", str(project), "--base-url", "https://u.github.io/repo/"])
     assert code == 0
     assert seen["root"] == (project / "site").resolve()

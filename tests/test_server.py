@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import watchfiles
 
-from gazette.server import (
+from gazette.serve.server import (
     Broadcaster,
     GazetteServer,
     accepts_gzip,

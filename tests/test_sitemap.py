@@ -10,7 +10,7 @@ import html5lib
 import pytest
 from test_publish import build_sample
 
-from gazette.urls import Urls
+from gazette.output.urls import Urls
 from helpers import SITE_TOML, build, item
 from plugins import sitemap as sitemap_plugin
 

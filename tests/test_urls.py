@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from gazette.urls import Urls, output_path, slugify
+from gazette.output.urls import Urls, output_path, slugify
 
 
 def test_slugify_folds_accents_and_symbols():

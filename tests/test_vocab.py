@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gazette.vocab import normalise_tag, parse_glossary, parse_vocabulary, resolve_tag
+from gazette.content.vocab import normalise_tag, parse_glossary, parse_vocabulary, resolve_tag
 from helpers import vocabulary
 
 

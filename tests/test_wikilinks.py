@@ -6,11 +6,11 @@ import html5lib
 import pytest
 
 from gazette.cli import main
-from gazette.config import parse_config
+from gazette.content.config import parse_config
 from gazette.diagnostics import ContentError
 from gazette.plugins import load_plugins
 from gazette.plugins import run_markdown_extensions as specs_of
-from gazette.wikilinks import WikiRef, find_wikilinks, source_version
+from gazette.render.wikilinks import WikiRef, find_wikilinks, source_version
 from helpers import SITE_TOML, build, build_pages, item, make_project
 
 SITE = SITE_TOML + "[plugins.crosslinks]\n"
@@ -182,7 +182,7 @@ def test_extension_config_names_no_items_so_new_items_keep_the_render_cache(tmp_
     plugins = [p for p in load_plugins(config, tmp_path) if p.name == "crosslinks"]
     assert specs_of(config, plugins) == [
         (
-            "gazette.wikilinks:WikiLinkExtension",
+            "gazette.render.wikilinks:WikiLinkExtension",
             {"base_path": "/repo/", "version": source_version()},
         )
     ]

@@ -8,7 +8,7 @@ glossary abbreviations). markdown-it-py would be faster and linear by design,
 but its footnote, definition-list and attribute plugins are another package.
 Python-Markdown's weaknesses are that it passes raw HTML and `javascript:`
 links through, and that some of its parsers are quadratic or recursive. The
-first is handled by `gazette.sanitize.sanitize_html`, which every result goes
+first is handled by `gazette.render.sanitize.sanitize_html`, which every result goes
 through; the second by the guards below.
 
 Extensions, always on: toc, tables (with `align` attributes, because `style`
@@ -42,13 +42,13 @@ output only of input that no real document contains:
   paragraph, list item or table cell) is shown as plain text, without inline
   markup.
 * A `<` that does not start a complete tag (see
-  `gazette.sanitize.escape_incomplete_tags`) is text, never the start of raw
+  `gazette.render.sanitize.escape_incomplete_tags`) is text, never the start of raw
   HTML. It is carried through the conversion as U+FDD0 so that it survives
   code unchanged; a U+FDD0 in the source becomes U+FFFD.
 * When raw HTML leaves more than `MAX_OPEN_INLINE_TAGS` inline tags open, an
   HTML comment after them is treated as a block unless their closing tag
   follows within `MAX_COMMENT_SCAN` characters.
-* Raw HTML nested more than 256 deep is flattened (see `gazette.sanitize`).
+* Raw HTML nested more than 256 deep is flattened (see `gazette.render.sanitize`).
 * Two things make the whole document render as escaped plain-text
   paragraphs instead of raising or exhausting memory: structures nested
   deeply enough to exhaust Python's recursion limit (250 nested lists), and
@@ -101,7 +101,7 @@ from markdown.preprocessors import HtmlBlockPreprocessor, Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from gazette.model import Heading
-from gazette.sanitize import escape_incomplete_tags, sanitize_html
+from gazette.render.sanitize import escape_incomplete_tags, sanitize_html
 
 MAX_QUOTE_DEPTH = 50
 MAX_BRACKET_DEPTH = 16

@@ -2,7 +2,7 @@
 
 Content arrives by pull request, so every rendered body is treated as hostile.
 `sanitize_html` runs nh3 (ammonia) with an explicit allowlist that covers what
-the Markdown pipeline in `gazette.markdown_render` emits, and nothing more.
+the Markdown pipeline in `gazette.render.markdown_render` emits, and nothing more.
 Then, as a second and independent line of defence, every `href`/`src` that
 survives is re-checked with `is_safe_url` using the standard library's parser;
 an unsafe one is dropped from its tag (the link text stays).

@@ -118,7 +118,10 @@ class FirstMentions(Treeprocessor):
 
 
 class GlossaryExtension(Extension):
-    """``("gazette.abbreviations:GlossaryExtension", {"entries": [[abbr, expansion], ...]})``."""
+    """The glossary as ``<abbr>``.
+
+    Spec: ``("gazette.render.abbreviations:GlossaryExtension", {"entries": [[abbr, exp], ...]})``.
+    """
 
     def __init__(self, **kwargs: object) -> None:
         self.config = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import frontmatter
 
-from .diagnostics import Diagnostic, error
+from gazette.diagnostics import Diagnostic, error
 
 # Documented limits (README, "Limits"): beyond these a file is rejected, not
 # parsed, so a hostile file cannot exhaust memory or time.

@@ -14,10 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .diagnostics import ContentError, UsageError
-from .load import load_config
-from .pipeline import BuildRequest, build_site
-from .server import serve
+from gazette.content.load import load_config
+from gazette.diagnostics import ContentError, UsageError
+from gazette.pipeline import BuildRequest, build_site
+from gazette.serve.server import serve
 
 
 def run_serve(args: argparse.Namespace, request: BuildRequest) -> int:

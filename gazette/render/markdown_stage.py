@@ -18,10 +18,10 @@ from pathlib import Path
 
 import markdown
 
-from .cache import BuildCache, render_key
-from .markdown_render import render_markdown
-from .model import Heading
-from .parallel import pool_context
+from gazette.cache import BuildCache, render_key
+from gazette.model import Heading
+from gazette.parallel import pool_context
+from gazette.render.markdown_render import render_markdown
 
 # (dotted extension name, its options): picklable, unlike Extension instances.
 ExtensionSpec = tuple[str, dict]

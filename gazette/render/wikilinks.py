@@ -121,7 +121,7 @@ class WikiLinkProcessor(InlineProcessor):
 
 
 class WikiLinkExtension(Extension):
-    """``("gazette.wikilinks:WikiLinkExtension", {"base_path": "/repo/"})``."""
+    """``("gazette.render.wikilinks:WikiLinkExtension", {"base_path": "/repo/"})``."""
 
     def __init__(self, **kwargs: object) -> None:
         self.config = {

@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .diagnostics import Diagnostic, error, warning
-from .source import MAX_FILE_BYTES
+from gazette.diagnostics import Diagnostic, error, warning
+from gazette.content.source import MAX_FILE_BYTES
 
 _JUNK_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig")
 _NEAR_MISSES = (".markdown", ".mdown", ".mkd", ".txt", ".mdx")

@@ -21,9 +21,9 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from .diagnostics import UsageError
-from .parallel import pool_context
-from .urls import output_path
+from gazette.diagnostics import UsageError
+from gazette.output.urls import output_path
+from gazette.parallel import pool_context
 
 
 def check_output_dir(output: Path, project: Path) -> None:

@@ -15,16 +15,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from .cache import BuildCache, digest
-from .config import parse_config
-from .diagnostics import ContentError, Diagnostic, UsageError, error
-from .discover import find_markdown, read_limited, relative
-from .fields import did_you_mean
-from .model import BuildOptions, Config, GlossaryEntry, Issue, Item, Site, Vocabulary
-from .parallel import pool_context
-from .parse import parse_issue, parse_item
-from .source import decode
-from .vocab import parse_glossary, parse_vocabulary
+from gazette.cache import BuildCache, digest
+from gazette.content.config import parse_config
+from gazette.diagnostics import ContentError, Diagnostic, UsageError, error
+from gazette.content.discover import find_markdown, read_limited, relative
+from gazette.content.fields import did_you_mean
+from gazette.model import BuildOptions, Config, GlossaryEntry, Issue, Item, Site, Vocabulary
+from gazette.parallel import pool_context
+from gazette.content.parse import parse_issue, parse_item
+from gazette.content.source import decode
+from gazette.content.vocab import parse_glossary, parse_vocabulary
 
 PARALLEL_PARSE_THRESHOLD = 500
 

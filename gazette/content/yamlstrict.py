@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
-from .diagnostics import Diagnostic, error
+from gazette.diagnostics import Diagnostic, error
 
 try:
     from yaml._yaml import CParser as _Parser  # libyaml: ~10x faster than pure Python

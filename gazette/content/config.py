@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .diagnostics import Diagnostic, error
-from .fields import did_you_mean
-from .model import Config, PluginSpec, Section, SiteInfo
-from .urls import SLUG
+from gazette.diagnostics import Diagnostic, error
+from gazette.content.fields import did_you_mean
+from gazette.model import Config, PluginSpec, Section, SiteInfo
+from gazette.output.urls import SLUG
 
 SITE_KEYS = ("title", "description", "base_url", "language", "timezone", "about", "domain")
 SECTION_KEYS = ("id", "title", "description")

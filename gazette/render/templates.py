@@ -19,10 +19,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .diagnostics import ContentError, error
-from .urls import Urls
+from gazette.diagnostics import ContentError, error
+from gazette.output.urls import Urls
 
-BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
+BUILTIN_THEME = Path(__file__).resolve().parents[2] / "theme"
 
 
 @dataclass(frozen=True)

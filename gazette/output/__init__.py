@@ -1,0 +1,1 @@
+"""Output: URLs, pagination, page dependency records and the atomic site writer."""

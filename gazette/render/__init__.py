@@ -1,0 +1,1 @@
+"""Rendering: Markdown to sanitised HTML, wiki links, abbreviations, Jinja2 templates."""

@@ -1,0 +1,1 @@
+"""Serving: the preview server with live reload, and the ``serve`` command."""
