@@ -168,10 +168,10 @@ def _build(
     lap("markdown")
     progress.stage("Linking")
     hooks: dict[str, float] = {}
-    site = run_link(site, plugins, hooks)
+    plugin_cache = project / CACHE_DIR / "plugins" if request.use_cache else None
+    site = run_link(site, plugins, hooks, plugin_cache)
     menu = run_menu(site, plugins, hooks)
     urls = Urls(config.site.base_url)
-    plugin_cache = project / CACHE_DIR / "plugins" if request.use_cache else None
     outputs, plugin_warnings = collect_outputs(site, plugins, hooks, plugin_cache, urls=urls)
     warnings += plugin_warnings
     collisions = find_collisions(outputs)

@@ -12,11 +12,14 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
     extensions as ``("package.module:Class", {options})`` pairs, so that they can
     be rebuilt in worker processes; they are part of the render cache key.
 
-``link(site, *, options, **kwargs) -> object``
+``link(site, *, options, cache, **kwargs) -> object``
     Runs after every file is loaded and rendered, in plugin order. Returns
     derived data (tag indexes, backlinks, ...) as a pure function of the frozen
     site. The core stores it in ``site.data[<name>]`` for later plugins and
-    templates. It must not mutate ``site``.
+    templates. It must not mutate ``site``. ``cache`` is the plugin's
+    ``PluginCache`` (or None), as for ``outputs``: a costly derivation may
+    keep partial results there, provided the result equals a computation
+    from scratch.
 
 ``menu(site, *, options, **kwargs) -> list[MenuEntry]``
     Runs after every ``link``. Entries for the site navigation.
@@ -231,13 +234,17 @@ def _clocked(seconds: dict[str, float] | None, name: str, started: float) -> Non
 
 
 def run_link(
-    site: Site, plugins: Iterable[Plugin], seconds: dict[str, float] | None = None
+    site: Site,
+    plugins: Iterable[Plugin],
+    seconds: dict[str, float] | None = None,
+    cache_root: Path | None = None,
 ) -> Site:
     data: dict[str, Any] = dict(site.data)
     for plugin in plugins:
         if plugin.has("link"):
             started = time.perf_counter()
-            data[plugin.name] = call(plugin, "link", site)
+            cache = PluginCache(cache_root / plugin.name) if cache_root else None
+            data[plugin.name] = call(plugin, "link", site, cache=cache)
             site = replace(site, data=MappingProxyType(dict(data)))
             _clocked(seconds, plugin.name, started)
     return site
