@@ -145,18 +145,28 @@ def format_timings(result: BuildResult) -> str:
 
     A plugin's ``hooks`` are its link, menu and outputs calls; ``pages`` is
     rendering its outputs and handing them to the writer, which writes them on
-    another core while the next page renders.
+    another core while the next page renders. ``reused`` pages were carried
+    over from the last build unrendered, ``rendered`` ones were rendered again,
+    ``written`` files were written rather than linked from the current site;
+    below the table, why each plugin's pages were rendered.
     """
     lines = ["stage          seconds"]
     lines += [f"{stage:<14} {seconds:7.2f}" for stage, seconds in result.timings.items()]
     lines.append("")
-    lines.append(f"{'plugin':<14} {'hooks s':>8} {'files':>7} {'pages s':>8} {'ms/file':>8}")
+    lines.append(
+        f"{'plugin':<14} {'hooks s':>8} {'files':>7} {'pages s':>8} {'ms/file':>8} "
+        f"{'reused':>7} {'rendered':>8} {'written':>7}"
+    )
     for timing in result.plugins:
         per_file = 1000 * timing.render_s / timing.files if timing.files else 0.0
         lines.append(
             f"{timing.name:<14} {timing.hook_s:8.2f} {timing.files:7d} "
-            f"{timing.render_s:8.2f} {per_file:8.3f}"
+            f"{timing.render_s:8.2f} {per_file:8.3f} {timing.reused:7d} {timing.rendered:8d} "
+            f"{timing.written:7d}"
         )
+    reasons = [f"  {t.name}: {t.why}" for t in result.plugins if t.why]
+    if reasons:
+        lines += ["", "why pages were rendered:", *reasons]
     return "\n".join(lines)
 
 

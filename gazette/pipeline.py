@@ -15,12 +15,12 @@ from types import MappingProxyType
 
 from gazette.cache import BuildCache
 from gazette.content.load import load_config, load_project, select_published, with_rendered
-from gazette.diagnostics import ContentError, Diagnostic, error, strictify
+from gazette.diagnostics import ContentError, Diagnostic, strictify
 from gazette.model import BuildOptions, Site
-from gazette.output.urls import Urls, output_path
+from gazette.output.records import Records, load_records, save_records
+from gazette.output.urls import Urls
 from gazette.output.write import SiteWriter, build_lock, check_output_dir
 from gazette.plugins import (
-    StaticFile,
     collect_outputs,
     find_collisions,
     load_plugins,
@@ -29,7 +29,15 @@ from gazette.plugins import (
     run_menu,
 )
 from gazette.render.markdown_stage import render_documents
-from gazette.render.templates import find_theme, make_environment, render_template
+from gazette.render.pages import (
+    PageRenderer,
+    PageStats,
+    Target,
+    build_salt,
+    reason_summary,
+    render_pages,
+)
+from gazette.render.templates import find_theme
 
 CACHE_DIR = ".gazette-cache"
 
@@ -57,12 +65,21 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class PluginTiming:
-    """What one plugin cost a build: its hooks, and rendering and handing over its outputs."""
+    """What one plugin cost a build: its hooks, and rendering and handing over its outputs.
+
+    ``reused`` pages were carried over from the last build without rendering,
+    ``rendered`` pages were rendered (``why``: the commonest reasons), and
+    ``written`` files were written rather than linked from the current site.
+    """
 
     name: str
     hook_s: float
     files: int
     render_s: float
+    reused: int = 0
+    rendered: int = 0
+    written: int = 0
+    why: str = ""
 
 
 class Progress:
@@ -75,48 +92,6 @@ class Progress:
 
 def _output_dir(request: BuildRequest) -> Path:
     return (request.output or request.project / "site").resolve()
-
-
-def _render_pages(
-    site: Site,
-    outputs: list,
-    urls: Urls,
-    project: Path,
-    menu: tuple,
-    sink: Callable[[str, bytes], None],
-    advance: Callable[[int], None],
-    spent: dict[str, list],
-) -> None:
-    """Render every output and hand ``(url, bytes)`` to ``sink``, in URL order.
-
-    ``spent[producer]`` gathers ``[files, seconds]`` of each plugin's outputs.
-    """
-    theme = find_theme(project)
-    env = make_environment(theme, urls, {"site": site.config.site, "menu": menu, "gazette": site})
-    for output in outputs:
-        try:
-            output_path(output.url)
-        except ValueError as exc:
-            where = output.source or f"plugins/{output.producer}.py"
-            raise ContentError([error(where, 0, "unsafe-url", str(exc))]) from exc
-    claimed = {output.url for output in outputs}
-    clock = time.perf_counter
-    for output in sorted(outputs, key=lambda o: o.url):
-        started = clock()
-        if isinstance(output, StaticFile):
-            sink(output.url, output.data)
-        else:
-            context = {"page": {"url": output.url}, **output.context}
-            html = render_template(env, output.template, context, output.source)
-            sink(output.url, html.encode())
-        tally = spent.setdefault(output.producer, [0, 0.0])
-        tally[0] += 1
-        tally[1] += clock() - started
-        advance(1)
-    for name, path in theme.assets.items():
-        if f"/static/{name}" not in claimed:
-            sink(f"/static/{name}", path.read_bytes())
-    sink("/.nojekyll", b"")
 
 
 def build_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:
@@ -182,18 +157,31 @@ def _build(
     lap("link")
     progress.stage("Rendering pages", len(outputs))
     files: dict[str, bytes] = {}
-    spent: dict[str, list] = {}
-    render = (site, outputs, urls, project, menu)
+    stats: dict[str, PageStats] = {}
+    salt = build_salt(site, plugins, menu, find_theme(project).assets)
+    records_path = project / CACHE_DIR / "pages.pickle" if request.use_cache else None
     if output is None:
-        _render_pages(*render, files.__setitem__, progress.advance, spent)
-        count = len(files)
+        renderer = PageRenderer(site, urls, project, menu, Records(b"", {}), salt)
+        render_pages(outputs, renderer, Target(files.__setitem__), progress.advance, stats)
+        count, written = len(files), set(files)
     else:
-        with SiteWriter(output, project / CACHE_DIR / "manifest.json") as writer:
-            _render_pages(*render, writer.add, progress.advance, spent)
-        count = writer.count
+        previous = load_records(records_path, output)
+        renderer = PageRenderer(site, urls, project, menu, previous, salt)
+        manifest = project / CACHE_DIR / "manifest.json"
+        with SiteWriter(
+            output, manifest, before_manifest=save_pages(records_path, renderer)
+        ) as writer:
+            target = Target(writer.add, writer.keep if request.use_cache else None)
+            render_pages(outputs, renderer, target, progress.advance, stats)
+        count, written = writer.count, set(writer.written)
     lap("render+write" if output else "render")
+    producers = {o.url: o.producer for o in outputs}
+    wrote: dict[str, int] = {}
+    for url in written:
+        if url in producers:
+            wrote[producers[url]] = wrote.get(producers[url], 0) + 1
     per_plugin = tuple(
-        PluginTiming(plugin.name, hooks.get(plugin.name, 0.0), *spent.get(plugin.name, (0, 0.0)))
+        _plugin_timing(plugin.name, hooks.get(plugin.name, 0.0), stats.get(plugin.name), wrote)
         for plugin in plugins
     )
     return BuildResult(
@@ -204,6 +192,27 @@ def _build(
         count,
         per_plugin,
     )
+
+
+def _plugin_timing(
+    name: str, hook_s: float, stats: PageStats | None, wrote: dict[str, int]
+) -> PluginTiming:
+    stats = stats or PageStats()
+    return PluginTiming(
+        name,
+        hook_s,
+        stats.files,
+        stats.seconds,
+        stats.reused,
+        stats.rendered,
+        wrote.get(name, 0),
+        reason_summary(stats.reasons),
+    )
+
+
+def save_pages(path: Path | None, renderer: PageRenderer) -> Callable[[Path], None]:
+    """Keep the page records once the new site is in place (before the writer's manifest)."""
+    return lambda output: save_records(path, output, Records(renderer.salt, renderer.records))
 
 
 def check_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:

@@ -42,6 +42,7 @@ problems in content; any other exception is reported as a plugin failure.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 import time
@@ -120,7 +121,10 @@ def _find(name: str, project: Path) -> Path | None:
 def _import(name: str, path: Path) -> ModuleType:
     # A unique module name per file, so a project plugin never shadows another
     # project's in the same process (serve rebuilds, tests).
-    module_name = f"gazette_plugin_{name}_{abs(hash(str(path)))}"
+    # The digest is stable across processes (unlike ``hash``), so values of
+    # plugin classes have the same fingerprint in every build.
+    tag = hashlib.blake2b(str(path).encode(), digest_size=6).hexdigest()
+    module_name = f"gazette_plugin_{name}_{tag}"
     if module_name in sys.modules:
         return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)

@@ -155,7 +155,16 @@ def keep_heaviest(matrix: sp.csr_matrix, terms: int) -> sp.csr_matrix:
 
 def keyword_vectors(texts: Sequence[str], terms: int) -> sp.csr_matrix:
     """Unit TF-IDF vectors of each text's ``terms`` heaviest words."""
-    weights = term_counts(texts)
+    return keyword_weights(term_counts(texts), terms)
+
+
+def keyword_weights(counts: sp.csr_matrix, terms: int) -> sp.csr_matrix:
+    """`keyword_vectors` from the texts' `term_counts` (turned into weights in place).
+
+    Each row of ``counts`` depends on its own text only, so rows may come from
+    a cache; the IDF depends on every row and is computed here.
+    """
+    weights = counts
     n = weights.shape[0]
     df = np.bincount(weights.indices, minlength=weights.shape[1])
     idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
@@ -190,7 +199,16 @@ def label_vectors(labels: Sequence[Iterable[str]], idf: bool = True) -> sp.csr_m
 
 
 def best(scores: np.ndarray, count: int) -> list[list[tuple[int, float]]]:
-    """The ``count`` best positive columns of each row, best first, ties to the lower column.
+    """The ``count`` best positive columns of each row, best first, ties to the lower column."""
+    found: list[list[tuple[int, float]]] = [[] for _ in range(scores.shape[0])]
+    rows, columns, values = best_cells(scores, count)
+    for row, column, value in zip(rows.tolist(), columns.tolist(), values.tolist(), strict=True):
+        found[row].append((column, value))
+    return found
+
+
+def best_cells(scores: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`best` as arrays ``(row, column, score)``, by row, best first in each row.
 
     ``scores`` has a multiple of ``GROUP`` columns. The k-th largest group
     maximum is a lower bound of the k-th largest score, so only the groups
@@ -198,8 +216,8 @@ def best(scores: np.ndarray, count: int) -> list[list[tuple[int, float]]]:
     """
     height, width = scores.shape
     k = min(count, width)
-    if k <= 0:
-        return [[] for _ in range(height)]
+    if k <= 0 or height == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
     groups = scores.reshape(height, width // GROUP, GROUP)
     tops = groups.max(axis=2)
     kth = min(k, tops.shape[1])
@@ -214,12 +232,16 @@ def best(scores: np.ndarray, count: int) -> list[list[tuple[int, float]]]:
     rows, columns, values = rows[order], columns[order], values[order]
     place = np.arange(len(rows)) - np.searchsorted(rows, rows)
     chosen = place < k
-    found: list[list[tuple[int, float]]] = [[] for _ in range(height)]
-    for row, column, value in zip(
-        rows[chosen].tolist(), columns[chosen].tolist(), values[chosen].tolist(), strict=True
-    ):
-        found[row].append((column, value))
-    return found
+    return rows[chosen], columns[chosen], values[chosen]
+
+
+def _padded_transpose(features: sp.csr_matrix) -> sp.csr_matrix:
+    """``features.T`` with its columns padded to whole groups of ``GROUP``."""
+    width = -(-features.shape[0] // GROUP) * GROUP
+    transposed = features.T.tocsr()
+    return sp.csr_matrix(
+        (transposed.data, transposed.indices, transposed.indptr), shape=(features.shape[1], width)
+    )
 
 
 def top_matches(
@@ -230,24 +252,55 @@ def top_matches(
     A row never matches itself or the rows in ``excluded[row]``. Blocks of rows
     run in threads: scipy's product and numpy release the GIL.
     """
-    n = features.shape[0]
-    width = -(-n // GROUP) * GROUP  # padded so that columns fall into whole groups
-    transposed = features.T.tocsr()
-    transposed = sp.csr_matrix(
-        (transposed.data, transposed.indices, transposed.indptr), shape=(features.shape[1], width)
-    )
-    block = max(1, BLOCK_CELLS // width)
+    found: list[list[tuple[int, float]]] = [[] for _ in range(features.shape[0])]
+    rows, columns, values = top_match_cells(features, excluded, count)
+    for row, column, value in zip(rows.tolist(), columns.tolist(), values.tolist(), strict=True):
+        found[row].append((column, value))
+    return found
 
-    def match(start: int) -> list[list[tuple[int, float]]]:
-        stop = min(n, start + block)
-        scores = (features[start:stop] @ transposed).toarray()
-        local = np.arange(stop - start)
-        scores[local, local + start] = 0
-        pairs = [(row - start, other) for row in range(start, stop) for other in excluded[row]]
+
+def top_match_cells(
+    features: sp.csr_matrix,
+    excluded: Sequence[Iterable[int]],
+    count: int,
+    rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`top_matches` of ``rows`` (default: all) as arrays ``(row, column, score)``.
+
+    Sorted by row, best first in each row. The score of rows ``i`` and ``j``
+    is summed over the entries of row ``i`` in their order, whatever other
+    rows hold, so computing some rows gives the same float32 scores as
+    computing all of them (`dot_columns` relies on the same).
+    """
+    n = features.shape[0]
+    chosen = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    transposed = _padded_transpose(features)
+    block = max(1, BLOCK_CELLS // transposed.shape[1])
+
+    def match(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mine = chosen[start : start + block]
+        scores = (features[mine] @ transposed).toarray()
+        local = np.arange(len(mine))
+        scores[local, mine] = 0
+        pairs = [(row, other) for row, own in enumerate(mine.tolist()) for other in excluded[own]]
         if pairs:
-            rows, others = zip(*pairs, strict=True)
-            scores[list(rows), list(others)] = 0
-        return best(scores, count)
+            near, others = zip(*pairs, strict=True)
+            scores[list(near), list(others)] = 0
+        found, columns, values = best_cells(scores, count)
+        return mine[found], columns, values
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return [found for part in pool.map(match, range(0, n, block)) for found in part]
+        parts = list(pool.map(match, range(0, len(chosen), block)))
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return tuple(np.concatenate(arrays) for arrays in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+def dot_columns(features: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Dense ``scores[r, c]``: row ``rows[r]`` times row ``columns[c]`` of ``features``.
+
+    Summed over the entries of row ``rows[r]`` in their order, exactly as
+    `top_match_cells` sums the same cell, so the float32 values are equal.
+    """
+    other = features[np.asarray(columns, dtype=np.int64)].T.tocsr()
+    return (features[np.asarray(rows, dtype=np.int64)] @ other).toarray()

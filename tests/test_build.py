@@ -268,13 +268,13 @@ def test_failed_build_leaves_site_untouched_and_no_temp_dir(tmp_path):
 def test_ctrl_c_while_writing_keeps_old_site_and_stops_the_writer(tmp_path, monkeypatch):
     import multiprocessing
 
-    import gazette.pipeline
+    import gazette.render.pages
 
     project = make_project(tmp_path, {"content/items/a.md": item()})
     build_site(_request(project))
     before = _snapshot(project / "site")
     calls = {"n": 0}
-    original = gazette.pipeline.render_template
+    original = gazette.render.pages.render_template
 
     def interrupted(*args):
         calls["n"] += 1
@@ -282,7 +282,7 @@ def test_ctrl_c_while_writing_keeps_old_site_and_stops_the_writer(tmp_path, monk
             raise KeyboardInterrupt
         return original(*args)
 
-    monkeypatch.setattr(gazette.pipeline, "render_template", interrupted)
+    monkeypatch.setattr(gazette.render.pages, "render_template", interrupted)
     with pytest.raises(KeyboardInterrupt):  # another base URL changes every page
         build_site(_request(project, base_url="https://other.example/"))
     assert calls["n"] == 3

@@ -16,7 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -94,12 +94,20 @@ class SiteWriter:
     removes the temporary folder and leaves ``output`` untouched.
     """
 
-    def __init__(self, output: Path, manifest: Path | None = None):
+    def __init__(
+        self,
+        output: Path,
+        manifest: Path | None = None,
+        before_manifest: Callable[[Path], None] | None = None,
+    ):
         self.output = output
         self.temp = output.parent / f".{output.name}-tmp-{os.getpid()}"
         self.count = 0
         self.linked = 0
         self._manifest_path = manifest
+        self._before_manifest = before_manifest
+        self.previous: dict[str, list] = {}
+        self.written: list[str] = []  # URLs whose files were written, not linked
         self._current: dict[str, list] = {}
         self._conn: Connection | None = None
         self._child: BaseProcess | None = None
@@ -108,7 +116,7 @@ class SiteWriter:
         for stale in _leftovers(self.output):
             shutil.rmtree(stale, ignore_errors=True)
         self.temp.mkdir(parents=True)
-        previous = _read_manifest(self._manifest_path, self.output)
+        previous = self.previous = _read_manifest(self._manifest_path, self.output)
         context = pool_context()
         ours, theirs = context.Pipe()
         child = context.Process(
@@ -123,9 +131,30 @@ class SiteWriter:
         return self
 
     def add(self, url: str, data: bytes) -> None:
+        self._send(b"W", url, data)
+
+    def keep(self, url: str) -> bool:
+        """Carry the current site's file for ``url`` over unchanged, if it is still intact.
+
+        True when the file has the size and modification time the manifest gives
+        it (the writer links it); False when it must be rendered and ``add``-ed.
+        """
+        known = self.previous.get(url)
+        if not known or len(known) != 3:
+            return False
+        try:
+            stat = os.stat(os.path.join(self.output, output_path(url)))
+        except OSError:
+            return False
+        if [stat.st_size, stat.st_mtime_ns] != known[1:]:
+            return False
+        self._send(b"K", url, b"")
+        return True
+
+    def _send(self, kind: bytes, url: str, data: bytes) -> None:
         encoded = url.encode()
         try:
-            self._conn.send_bytes(len(encoded).to_bytes(4, "little") + encoded + data)
+            self._conn.send_bytes(kind + len(encoded).to_bytes(4, "little") + encoded + data)
         except OSError:  # the child stopped: it says why
             self._finish()
         self.count += 1
@@ -145,6 +174,7 @@ class SiteWriter:
                 "output folder writable, then build again"
             )
         self._current, self.linked = report["files"], report["linked"]
+        self.written = report["written"]
 
     def __exit__(self, exc_type: type | None, *rest: object) -> None:
         try:
@@ -181,6 +211,8 @@ class SiteWriter:
             raise
         if old.exists():
             _remove_later(old)
+        if self._before_manifest is not None:
+            self._before_manifest(self.output)
         if self._manifest_path is not None:
             record = {"output": str(self.output), "files": self._current}
             self._manifest_path.parent.mkdir(parents=True, exist_ok=True)
@@ -197,20 +229,50 @@ def _write_files(conn: Connection, temp: Path, output: Path, previous: dict[str,
     files: dict[str, list] = {}
     folders: set[str] = set()
     linked = 0
+    written: list[str] = []
     try:
         while message := conn.recv_bytes():
-            size = int.from_bytes(message[:4], "little")
-            url = message[4 : 4 + size].decode()
-            data = message[4 + size :]
+            size = int.from_bytes(message[1:5], "little")
+            url = message[5 : 5 + size].decode()
+            if message[:1] == b"K":
+                files[url] = _link(temp, output, url, previous[url], folders)
+                linked += 1
+                continue
+            data = message[5 + size :]
             files[url], was_linked = _put(temp, output, url, data, previous.get(url), folders)
             linked += was_linked
+            if not was_linked:
+                written.append(url)
     except EOFError:
         return  # the build process died; the next build removes the temporary folder
     except OSError as exc:
         where = exc.filename or temp
         conn.send({"error": f"{where}: {exc.strerror or exc}"})
         return
-    conn.send({"files": files, "linked": linked})
+    conn.send({"files": files, "linked": linked, "written": written})
+
+
+def _folder_of(temp: Path, url: str, folders: set[str]) -> tuple[str, str]:
+    relative = output_path(url)
+    target = os.path.join(temp, relative)
+    folder = os.path.dirname(target)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+    return relative, target
+
+
+def _link(temp: Path, output: Path, url: str, known: list, folders: set[str]) -> list:
+    """Link a page the build reused; the build checked the file's size and mtime just before."""
+    relative, target = _folder_of(temp, url, folders)
+    source = os.path.join(output, relative)
+    try:
+        os.link(source, target)
+        return known
+    except OSError:  # no hard links here: copy (the manifest takes the copy's stat)
+        shutil.copyfile(source, target)
+        stat = os.stat(target)
+        return [known[0], stat.st_size, stat.st_mtime_ns]
 
 
 def _put(
@@ -223,12 +285,7 @@ def _put(
     last build wrote, so a hand-edited file in site/ is never carried over.
     Returns the file's manifest entry and whether it was linked.
     """
-    relative = output_path(url)
-    target = os.path.join(temp, relative)
-    folder = os.path.dirname(target)
-    if folder not in folders:
-        os.makedirs(folder, exist_ok=True)
-        folders.add(folder)
+    relative, target = _folder_of(temp, url, folders)
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if known and known[0] == digest:
         old = os.path.join(output, relative)

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from gazette.diagnostics import ContentError, error
 from gazette.output.urls import Urls
+from gazette.render.tracking import Recorder, TrackingEnvironment
 
 BUILTIN_THEME = Path(__file__).resolve().parents[2] / "theme"
 
@@ -45,6 +46,17 @@ def find_theme(project: Path) -> Theme:
     return Theme(templates, MappingProxyType(dict(sorted(assets.items()))))
 
 
+def template_digests(theme: Theme) -> dict[str, bytes]:
+    """A digest of each template's text, by the name Jinja2 loads it under (first folder wins)."""
+    found: dict[str, bytes] = {}
+    for folder in theme.template_dirs:
+        for path in sorted(folder.rglob("*")):
+            name = path.relative_to(folder).as_posix()
+            if path.is_file() and name not in found:
+                found[name] = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    return found
+
+
 def format_date(value: date | datetime, style: str = "long") -> str:
     if style == "iso":
         return value.isoformat()
@@ -59,8 +71,21 @@ def _is_value(arg: Any) -> bool:
     return isinstance(arg, str | int | bool | None)
 
 
-def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> jinja2.Environment:
-    env = jinja2.Environment(
+def make_environment(
+    theme: Theme,
+    urls: Urls,
+    globals_: Mapping[str, Any],
+    recorder: Recorder | None = None,
+) -> jinja2.Environment:
+    """The theme's Jinja2 environment.
+
+    With a ``recorder``, the environment is a ``TrackingEnvironment``: reads
+    that templates make through tracked globals (the caller wraps ``gazette``
+    in ``Tracked``) and the templates they load are recorded for the page being
+    rendered, and ``cached`` macro results carry the reads they were made from.
+    """
+    kind = TrackingEnvironment if recorder is not None else jinja2.Environment
+    env = kind(
         loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -71,6 +96,9 @@ def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> j
         # mtime on every render cost about 1 s per 10,000 pages.
         auto_reload=False,
     )
+    if isinstance(env, TrackingEnvironment):
+        env.recorder = recorder
+        env.template_digests = template_digests(theme)
     fingerprints = {
         name: hashlib.blake2b(path.read_bytes(), digest_size=4).hexdigest()
         for name, path in theme.assets.items()
@@ -81,6 +109,7 @@ def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> j
         return urls.url(f"/static/{name}") + f"?v={fingerprints[name]}"
 
     memo: dict[tuple, Any] = {}
+    reads: dict[tuple, dict] = {}  # memo key -> the reads its value was made from
 
     def cached(macro: str, *args: Any) -> Any:
         """Call a macro once per arguments for this build.
@@ -96,8 +125,18 @@ def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> j
         key = (macro, *(a if _is_value(a) else id(a) for a in args))
         if key not in memo:
             template, _, name = macro.rpartition(":")
-            module = env.get_template(template or "_macros.html").module
-            memo[key] = getattr(module, name)(*args)
+            if recorder is None:
+                module = env.get_template(template or "_macros.html").module
+                memo[key] = getattr(module, name)(*args)
+                return memo[key]
+            recorder.start()
+            try:
+                module = env.get_template(template or "_macros.html").module
+                memo[key] = getattr(module, name)(*args)
+            finally:
+                reads[key] = recorder.stop()
+        if recorder is not None:
+            recorder.extend(reads[key])
         return memo[key]
 
     def item_summaries(items: Iterable[Any], show_issue: bool = True) -> Markup:
@@ -110,11 +149,16 @@ def make_environment(theme: Theme, urls: Urls, globals_: Mapping[str, Any]) -> j
         costs Jinja more than the dictionary lookups here.
         """
         parts = []
+        fast = recorder is None
         for item in items:
-            parts.append(memo.get(("summary_head", id(item))) or cached("summary_head", item))
+            parts.append(
+                (fast and memo.get(("summary_head", id(item)))) or cached("summary_head", item)
+            )
             if show_issue:
                 parts.append(cached("summary_issue", item.issue))
-            parts.append(memo.get(("summary_tail", id(item))) or cached("summary_tail", item))
+            parts.append(
+                (fast and memo.get(("summary_tail", id(item)))) or cached("summary_tail", item)
+            )
         return Markup("".join(parts))
 
     env.filters["date"] = format_date

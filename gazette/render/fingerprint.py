@@ -1,0 +1,98 @@
+"""Stable digests of the values a page is made from.
+
+A page may be reused from the last build only when everything it was made
+from is equal, so the incremental build needs a digest of values: the context
+a plugin gives a page (items, issues, sections, strings, numbers, dates) and
+each value a template reads from the site while it renders. The digest is
+the same across processes and runs (no ``id``, no ``hash``), and it covers
+every field of a dataclass, so two values with one digest render alike.
+
+``Fingerprinter`` remembers the digest of each dataclass, tuple and mapping by
+identity for one build, keeping a reference so that an identity is never
+reused: an item listed on fifty pages is digested once. A value of a kind it
+does not know (a function, an open file, an arbitrary object) raises
+``Unfingerprintable``; the page that holds it is then rendered on every build,
+which costs time but can never be wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping, Set
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import Enum
+from typing import Any
+
+from markupsafe import Markup
+
+
+class Unfingerprintable(TypeError):
+    """A value whose content cannot be digested (a page holding it is never reused)."""
+
+
+_SCALARS = (str, int, float, bool, type(None), date, datetime, time, timedelta)
+
+
+class Fingerprinter:
+    """Digests values; one instance per build (it remembers digests by identity)."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[object, bytes]] = {}
+
+    def __call__(self, value: Any) -> bytes:
+        return self.digest(value)
+
+    def digest(self, value: Any) -> bytes:
+        kind = type(value)
+        if kind in _SCALARS or isinstance(value, Enum | tzinfo):
+            return _scalar(value)
+        key = id(value)
+        known = self._memo.get(key)
+        if known is not None and known[0] is value:
+            return known[1]
+        result = self._compound(value)
+        self._memo[key] = (value, result)
+        return result
+
+    def _compound(self, value: Any) -> bytes:
+        hasher = hashlib.blake2b(digest_size=16)
+        if isinstance(value, Markup):
+            hasher.update(b"M" + str(value).encode("utf-8", "surrogatepass"))
+        elif isinstance(value, str):
+            hasher.update(b"S" + value.encode("utf-8", "surrogatepass"))
+        elif isinstance(value, tuple | list):
+            hasher.update(b"T" if isinstance(value, tuple) else b"L")
+            for part in value:
+                hasher.update(self.digest(part))
+        elif isinstance(value, Mapping):
+            hasher.update(b"D")
+            for pair in sorted(self.digest(k) + self.digest(v) for k, v in value.items()):
+                hasher.update(pair)
+        elif isinstance(value, Set):
+            hasher.update(b"E")
+            for part in sorted(self.digest(v) for v in value):
+                hasher.update(part)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            kind = type(value)
+            hasher.update(f"C{kind.__module__}.{kind.__qualname__}".encode())
+            for field in dataclasses.fields(value):
+                hasher.update(self.digest(getattr(value, field.name)))
+        else:
+            raise Unfingerprintable(f"cannot digest a {type(value).__name__}")
+        return hasher.digest()
+
+
+def _scalar(value: Any) -> bytes:
+    kind = type(value)
+    if kind is str:
+        data = b"s" + value.encode("utf-8", "surrogatepass")
+    elif isinstance(value, datetime):
+        data = f"t{value.isoformat()}|{value.tzinfo}".encode()
+    elif isinstance(value, tzinfo):
+        data = f"z{type(value).__qualname__}:{value}".encode()
+    elif isinstance(value, Enum):
+        data = f"e{type(value).__qualname__}.{value.name}".encode()
+    else:
+        data = f"{kind.__name__}:{value!r}".encode()
+    return hashlib.blake2b(data, digest_size=16).digest()

@@ -1,0 +1,226 @@
+"""Render the outputs of a build, reusing every page whose inputs did not change.
+
+A page is reused (its file hard-linked from the current ``site/``, not rendered
+and not rewritten) when all of these hold:
+
+- the build-wide ``salt`` is the one of the last build: Gazette's and the
+  plugins' code, ``site.toml`` (with ``--base-url``), the menu and the theme's
+  static files (every page links them with a content hash);
+- its key is the same: its URL, template name and a digest of its context;
+- every read its templates made from the site and every template they loaded
+  gives the same digest now (``gazette.render.tracking``);
+- the file in ``site/`` is still the one the last build wrote (size and
+  modification time as in the writer's manifest).
+
+Anything else renders the page, and ``PageStats`` says why, per plugin, for
+``build --timings``. A page whose context holds a value that cannot be
+digested, or whose templates read the site in a way that cannot be recorded,
+is rendered on every build: slower, never stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from gazette.diagnostics import ContentError, error
+from gazette.model import Site
+from gazette.output.records import PageRecord, Records, describe
+from gazette.output.urls import Urls, output_path
+from gazette.render.fingerprint import Fingerprinter, Unfingerprintable
+from gazette.render.templates import find_theme, make_environment, render_template
+from gazette.render.tracking import Recorder, Replayer, Tracked
+
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class PageStats:
+    """What happened to one plugin's outputs: reused, rendered, and why they rendered."""
+
+    files: int = 0
+    seconds: float = 0.0
+    reused: int = 0
+    rendered: int = 0
+    reasons: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where rendered pages go: ``sink(url, bytes)``; ``keep(url)`` reuses the old file."""
+
+    sink: Callable[[str, bytes], None]
+    keep: Callable[[str], bool] | None = None  # None: nothing can be reused (in memory)
+
+
+@lru_cache(maxsize=1)
+def _engine_digest() -> bytes:
+    hasher = hashlib.blake2b(digest_size=16)
+    for path in sorted(PACKAGE.rglob("*.py")):
+        hasher.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    return hasher.digest()
+
+
+def build_salt(
+    site: Site, plugins: Iterable[Any], menu: tuple, assets: Mapping[str, Path]
+) -> bytes:
+    """Everything every page depends on, as one digest."""
+    fingerprint = Fingerprinter()
+    hasher = hashlib.blake2b(_engine_digest(), digest_size=16)
+    for plugin in plugins:
+        source = Path(plugin.module.__file__ or "")
+        hasher.update(plugin.name.encode() + b"\0")
+        if source.is_file():
+            hasher.update(source.read_bytes())
+    hasher.update(fingerprint(site.config))
+    hasher.update(fingerprint(menu))
+    for name, path in assets.items():
+        hasher.update(name.encode() + b"\0" + path.read_bytes())
+    return hasher.digest()
+
+
+def _check_urls(outputs: list[Any]) -> None:
+    for output in outputs:
+        try:
+            output_path(output.url)
+        except ValueError as exc:
+            where = output.source or f"plugins/{output.producer}.py"
+            raise ContentError([error(where, 0, "unsafe-url", str(exc))]) from exc
+
+
+class PageRenderer:
+    """Renders pages with tracking, and decides which pages the last build's records cover."""
+
+    def __init__(
+        self,
+        site: Site,
+        urls: Urls,
+        project: Path,
+        menu: tuple,
+        previous: Records,
+        salt: bytes,
+    ):
+        self.salt = salt
+        self.theme = find_theme(project)
+        self.fingerprint = Fingerprinter()
+        self.recorder = Recorder(self.fingerprint)
+        globals_ = {"site": site.config.site, "menu": menu}
+        self.env = make_environment(self.theme, urls, globals_, self.recorder)
+        self.env.globals["gazette"] = Tracked(site, ("gazette",), self.recorder, self.env)
+        self._plain_env: Any = None
+        self._plain_args = (self.theme, urls, {**globals_, "gazette": site})
+        roots = {"gazette": site, "§template": self.env.template_digests}
+        self.replayer = Replayer(self.env, roots, self.fingerprint)
+        self.previous = previous.pages if previous.salt == salt else {}
+        self.salt_changed = bool(previous.pages) and previous.salt != salt
+        self.records: dict[str, PageRecord] = {}
+        self._interned: dict[Any, Any] = {}
+
+    def key(self, output: Any) -> bytes | None:
+        try:
+            context = self.fingerprint(dict(output.context))
+        except Unfingerprintable:
+            return None
+        name = f"{output.url}\0{output.template}\0".encode()
+        return hashlib.blake2b(name + context, digest_size=16).digest()
+
+    def why_render(self, url: str, key: bytes | None) -> str | None:
+        """None when the last build's page can be reused, else the reason it cannot."""
+        if key is None:
+            return "context cannot be digested"
+        record = self.previous.get(url)
+        if record is None:
+            return "site-wide input changed" if self.salt_changed else "new page"
+        if record.key != key:
+            return "context changed"
+        changed = self.replayer.changed(record.reads)
+        if changed is not None:
+            return f"read changed: {describe(changed)}"
+        return None
+
+    def render(self, output: Any, key: bytes | None) -> bytes:
+        context = {"page": {"url": output.url}, **output.context}
+        if key is not None:
+            self.recorder.start()
+            try:
+                html = render_template(self.env, output.template, context, output.source)
+            except Exception:
+                html = None
+            finally:
+                reads = self.recorder.stop()
+            if html is not None:
+                self.records[output.url] = PageRecord(key, self._intern(reads))
+                return html.encode()
+        if self._plain_env is None:
+            self._plain_env = make_environment(*self._plain_args)
+        return render_template(self._plain_env, output.template, context, output.source).encode()
+
+    def keep(self, url: str, record_key: bytes) -> None:
+        self.records[url] = self.previous[url]
+
+    def _intern(self, reads: dict) -> tuple:
+        table = self._interned
+        return tuple(
+            (table.setdefault(path, path), table.setdefault(digest, digest))
+            for path, digest in reads.items()
+        )
+
+
+def render_pages(
+    outputs: list[Any],
+    renderer: PageRenderer,
+    target: Target,
+    advance: Callable[[int], None],
+    stats: dict[str, PageStats],
+) -> None:
+    """Render or reuse every output and hand it to ``target``, in URL order."""
+    _check_urls(outputs)
+    claimed = {output.url for output in outputs}
+    clock = time.perf_counter
+    for output in sorted(outputs, key=lambda o: o.url):
+        started = clock()
+        tally = stats.setdefault(output.producer, PageStats())
+        if not hasattr(output, "template"):  # a StaticFile: the writer links it if unchanged
+            target.sink(output.url, output.data)
+        else:
+            key = renderer.key(output)
+            reason = renderer.why_render(output.url, key) if target.keep else "no previous site"
+            if reason is None and target.keep(output.url):
+                renderer.keep(output.url, key)
+                tally.reused += 1
+            else:
+                target.sink(output.url, renderer.render(output, key))
+                tally.rendered += 1
+                tally.reasons[reason or "file in site/ changed or missing"] += 1
+        tally.files += 1
+        tally.seconds += clock() - started
+        advance(1)
+    for name, path in renderer.theme.assets.items():
+        if f"/static/{name}" not in claimed:
+            target.sink(f"/static/{name}", path.read_bytes())
+    target.sink("/.nojekyll", b"")
+
+
+def reason_summary(reasons: Counter, limit: int = 3) -> str:
+    """``"12 new page, 3 context changed, ..."``: the commonest reasons first."""
+    parts = [f"{count} {reason}" for reason, count in reasons.most_common(limit)]
+    rest = sum(reasons.values()) - sum(count for _, count in reasons.most_common(limit))
+    return ", ".join(parts + ([f"{rest} other"] if rest else []))
+
+
+def link_allowed(output_dir: Path, relative: str, entry: list | None) -> bool:
+    """The old file is still what the last build wrote (size and mtime as in the manifest)."""
+    if not entry:
+        return False
+    try:
+        stat = os.stat(os.path.join(output_dir, relative))
+    except OSError:
+        return False
+    return [stat.st_size, stat.st_mtime_ns] == entry[1:]
