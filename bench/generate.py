@@ -636,9 +636,9 @@ def write(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def write_gazette(archive: Archive, out: Path) -> None:
+def write_gazette(archive: Archive, out: Path, plugins: str = "minimal") -> None:
     """A complete Gazette project as described in README.md ("Content format")."""
-    write(out / "site.toml", site_toml(archive))
+    write(out / "site.toml", site_toml(archive, plugins))
     write(out / "content" / "tags.yml", tags_yml())
     write(out / "content" / "glossary.yml", "".join(f"{k}: {v}\n" for k, v in GLOSSARY))
     for issue in archive.issues:
@@ -647,8 +647,45 @@ def write_gazette(archive: Archive, out: Path) -> None:
         write(out / "content" / "items" / item.issue / f"{item.slug}.md", item_md(item))
 
 
-def site_toml(archive: Archive) -> str:
-    """site.toml in the style of the repository's own, with six sections."""
+# Every plugin of the sample archive's site.toml, in its order (``--plugins sample``).
+SAMPLE_PLUGINS = """
+[plugins.tags]
+page_size = 20
+
+[plugins.crosslinks]
+
+[plugins.related]
+count = 5
+
+[plugins.glossary]
+items_shown = 50
+
+[plugins.search]
+
+[plugins.sections]
+page_size = 20
+
+[plugins.archive]
+page_size = 50
+
+[plugins.events]
+timezones = ["Europe/Brussels"]
+
+[plugins.feeds]
+limit = 20
+content = "summary"
+
+[plugins.sitemap]
+robots = true
+"""
+
+
+def site_toml(archive: Archive, plugins: str = "minimal") -> str:
+    """site.toml in the style of the repository's own, with six sections.
+
+    ``plugins="minimal"`` enables items, issues and home; ``"sample"`` every
+    plugin the sample archive enables (search on Pagefind).
+    """
     lines = [
         "[site]",
         'title = "Gazette Benchmark Archive"',
@@ -665,7 +702,7 @@ def site_toml(archive: Archive) -> str:
     for sid, title in SECTIONS:
         lines += ["[[sections]]", f'id = "{sid}"', f"title = {q(title)}", ""]
     lines += ["[plugins.items]", "", "[plugins.issues]", "", "[plugins.home]", "recent = 10", ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + (SAMPLE_PLUGINS if plugins == "sample" else "")
 
 
 def synthetic_note(archive: Archive) -> str:
@@ -858,10 +895,14 @@ def generate(
     seed: int = 1,
     fmt: str = "gazette",
     n_issues: int | None = None,
+    plugins: str = "minimal",
 ) -> Archive:
     """Build the archive model and write it to ``out`` in layout ``fmt``."""
     archive = build_archive(n_items, seed, n_issues)
-    WRITERS[fmt](archive, out)
+    if fmt == "gazette":
+        write_gazette(archive, out, plugins)
+    else:
+        WRITERS[fmt](archive, out)
     return archive
 
 
@@ -881,6 +922,12 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--force", action="store_true", help="delete --out first if it exists and is not empty"
     )
+    parser.add_argument(
+        "--plugins",
+        choices=("minimal", "sample"),
+        default="minimal",
+        help="Gazette plugins: items, issues, home (minimal) or every sample plugin (sample)",
+    )
     args = parser.parse_args(None if argv is None else list(argv))
     if args.items < 1:
         parser.error("--items must be at least 1")
@@ -898,7 +945,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             print(f"error: {out} is not empty (use --force to replace it)", file=sys.stderr)
             return 2
         shutil.rmtree(out)
-    archive = generate(args.items, out, args.seed, args.format, args.issues)
+    archive = generate(args.items, out, args.seed, args.format, args.issues, args.plugins)
     words = sum(count_words(item.body) for item in archive.items)
     print(
         f"wrote {len(archive.items)} items, {len(archive.issues)} issues, "

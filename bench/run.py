@@ -244,11 +244,21 @@ def generator_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_archive(size: int, seed: int, fmt: str) -> Path:
-    """Generate ``bench/out/n<size>-s<seed>/<fmt>`` unless an identical one exists."""
-    project = OUT / f"n{size}-s{seed}" / fmt
-    stamp_path = project.parent / f"{fmt}.stamp.json"
-    stamp = {"items": size, "seed": seed, "format": fmt, "generator": generator_fingerprint()}
+def ensure_archive(size: int, seed: int, fmt: str, plugins: str = "minimal") -> Path:
+    """Generate ``bench/out/n<size>-s<seed>/<fmt>`` unless an identical one exists.
+
+    With ``plugins="sample"`` (Gazette only) the folder is ``gazette-sample``.
+    """
+    name = f"{fmt}-sample" if plugins == "sample" and fmt == "gazette" else fmt
+    project = OUT / f"n{size}-s{seed}" / name
+    stamp_path = project.parent / f"{name}.stamp.json"
+    stamp = {
+        "items": size,
+        "seed": seed,
+        "format": fmt,
+        "plugins": plugins,
+        "generator": generator_fingerprint(),
+    }
     if project.is_dir() and stamp_path.exists():
         try:
             if json.loads(stamp_path.read_text()) == stamp:
@@ -267,6 +277,8 @@ def ensure_archive(size: int, seed: int, fmt: str) -> Path:
             str(seed),
             "--format",
             fmt,
+            "--plugins",
+            plugins,
             "--out",
             str(project),
             "--force",
@@ -516,6 +528,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep built sites and caches")
     parser.add_argument("--json", type=Path, help="also write the raw numbers to this file")
     parser.add_argument(
+        "--plugins",
+        choices=("minimal", "sample"),
+        default="sample",
+        help="Gazette's plugins: every sample plugin, search on Pagefind (default), or minimal",
+    )
+    parser.add_argument(
         "--install-peers", action="store_true", help=f"pip install Pelican into {PEERS_VENV}"
     )
     args = parser.parse_args(argv)
@@ -563,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         print(f"== {size} items")
         for tool in tools:
-            project = ensure_archive(size, args.seed, tool.name)
+            project = ensure_archive(size, args.seed, tool.name, args.plugins)
             results.append(benchmark(tool, size, project, args))
     if results:
         print_table(results)

@@ -52,14 +52,23 @@ def test_timings_account_for_every_stage_plugin_and_file(tmp_path, capsys):
     table = err[err.index("stage ") :].splitlines()
     stages = [line.split()[0] for line in table[1 : table.index("")]]
     assert stages == ["load", "markdown", "link", "render+write"]
-    rows = {line.split()[0]: line.split()[1:] for line in table[table.index("") + 2 :]}
+    plugin_table = table[table.index("") + 2 :]
+    plugin_table = plugin_table[: plugin_table.index("")] if "" in plugin_table else plugin_table
+    rows = {line.split()[0]: line.split()[1:] for line in plugin_table}
     result = build_site(BuildRequest(project, BuildOptions(now=NOW)))
     assert list(rows) == [timing.name for timing in result.plugins]
     assert rows["items"][1] == "2"  # two item pages
-    assert all(float(hooks) >= 0 and float(pages) >= 0 for hooks, _, pages, _ in rows.values())
+    assert rows["items"][4:6] == ["0", "2"]  # a first build renders both: none reused
+    assert "items: 2 new page" in err
+    assert all(float(row[0]) >= 0 and float(row[2]) >= 0 for row in rows.values())
     # Every file comes from a plugin, except the theme's assets and .nojekyll.
     theme_files = len(find_theme(project).assets) + 1
-    assert sum(int(files) for _, files, _, _ in rows.values()) + theme_files == result.file_count
+    assert sum(int(row[1]) for row in rows.values()) + theme_files == result.file_count
+    # The next build reuses both item pages, and after an edit renders one, saying why.
+    assert [(t.reused, t.rendered) for t in result.plugins if t.name == "items"] == [(2, 0)]
+    (project / "content/items/a.md").write_text(item(title='"A new title"'))
+    code, err = run(project, "build", "--timings", capsys=capsys)
+    assert "items: 2 context changed" in err  # b shows a as its neighbour
 
 
 def test_check_reports_and_exits_1_without_touching_site(tmp_path, capsys):

@@ -9,6 +9,7 @@ here, once the whole archive is known.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from gazette.content.source import decode
 from gazette.content.vocab import parse_glossary, parse_vocabulary
 
 PARALLEL_PARSE_THRESHOLD = 500
+RACY_NS = 2_000_000_000  # files younger than this are not cached by size and mtime
 
 
 @dataclass(frozen=True)
@@ -186,14 +188,23 @@ def _parse_with_cache(
     cache: BuildCache,
     workers: int,
 ) -> list[Parsed]:
-    """Parse only files whose path, size, mtime or vocabulary changed since the last build."""
+    """Parse only files whose path, size, mtime or vocabulary changed since the last build.
+
+    A file modified within ``RACY_NS`` of this build's start is parsed but not
+    cached (Git's "racily clean" rule): a second save within the file system's
+    timestamp granularity could keep its size and mtime and so be missed.
+    """
+    racy_after = time.time_ns() - RACY_NS
     inputs = b"".join(
         (project / name).read_bytes() if (project / name).is_file() else b"-"
         for name in ("site.toml", "content/tags.yml")
     )
     keys = {}
+    racy: set[Path] = set()
     for kind, path in jobs:
         stat = path.stat()
+        if stat.st_mtime_ns >= racy_after:
+            racy.add(path)
         keys[path] = digest(inputs, kind, str(path), str(stat.st_size), str(stat.st_mtime_ns))
     cached = cache.get_many("parsed", keys.values())
     missing = [(kind, path) for kind, path in jobs if keys[path] not in cached]
@@ -205,7 +216,8 @@ def _parse_with_cache(
             results.append(cached[key])  # type: ignore[arg-type]
         else:
             parsed = next(fresh)
-            cache.put("parsed", key, parsed)
+            if path not in racy:
+                cache.put("parsed", key, parsed)
             results.append(parsed)
     return results
 
