@@ -506,18 +506,22 @@ class Ranking:
         parts = [(owner[kept], columns[kept], scores[kept], np.ones(kept.sum(), dtype=bool))]
         # Their scores with the changed items.
         if len(others):
+            # Left-out pairs (row, changed item), as positions in the dense block.
+            column_of = np.full(n, -1, dtype=np.int64)
+            column_of[others] = np.arange(len(others))
+            near = np.array([r for r, out in enumerate(self.excluded) for _ in out], np.int64)
+            far = np.array([o for out in self.excluded for o in out], np.int64)
+            wanted = column_of[far] >= 0
+            near, far = near[wanted], column_of[far[wanted]]
             block = max(1, similarity.BLOCK_CELLS // len(others))
-            column_of = {int(other): c for c, other in enumerate(others)}
             for start in range(0, len(clean), block):
                 mine = clean[start : start + block]
                 values = similarity.dot_columns(features, mine, others)
-                for local, row in enumerate(mine.tolist()):
-                    for other in self.excluded[row]:
-                        if other in column_of:
-                            values[local, column_of[other]] = 0
-                near, far = np.nonzero(values > 0)
+                inside = np.isin(near, mine)
+                values[np.searchsorted(mine, near[inside]), far[inside]] = 0
+                rows, cols = np.nonzero(values > 0)
                 parts.append(
-                    (mine[near], others[far], values[near, far], np.zeros(len(near), bool))
+                    (mine[rows], others[cols], values[rows, cols], np.zeros(len(rows), bool))
                 )
         owner, columns, scores, was_stored = (np.concatenate(p) for p in zip(*parts, strict=True))
         order = np.lexsort((columns, -scores, owner))
@@ -526,7 +530,10 @@ class Ranking:
         )
         place = np.arange(len(owner)) - np.searchsorted(owner, owner)
         last_stored = np.full(n, -1, dtype=np.int64)
-        np.maximum.at(last_stored, owner[was_stored], place[was_stored])
+        stored_owner = owner[was_stored]  # sorted, so each row's last is its largest place
+        if len(stored_owner):
+            last = np.append(stored_owner[1:] != stored_owner[:-1], True)
+            last_stored[stored_owner[last]] = place[was_stored][last]
         total = np.bincount(owner, minlength=n)
         complete = np.zeros(n, dtype=bool)
         complete[clean] = state.matches.complete[old]
