@@ -179,11 +179,14 @@ def main() -> int:
     shown = sum(len(scratch.of(item.slug)) for item in site.items)
     print(f"related items for {len(site.items)} items ({shown} shown), budget {BUDGET_S:.0f} s:")
     for case, values in times.items():
-        how = notes.get(case, {})
+        how = dict(notes.get(case, {}))
+        seconds = how.pop("seconds", {})
         print(
             f"  {case:<9} {min(values):5.2f} s best of {len(values)}, "
             f"median {statistics.median(values):5.2f} s  {how}"
         )
+        for step, spent in seconds.items():
+            print(f"      {step:<36} {spent:6.3f} s (last run)")
     print("  every cached result equals the computation from scratch")
     return 0
 

@@ -23,6 +23,12 @@ mostly behind the 2018 items that detail it.
 The result is deterministic: items are numbered in slug order and equal scores
 go to the lower slug. List this plugin after ``crosslinks`` in ``site.toml``;
 without it there are no threads and only the item itself is left out.
+
+With the build's cache (``.gazette-cache/plugins/related/``), a build reuses
+the previous one's work (`Ranking`): nothing changed, the stored lists; after
+an edit, only new and edited texts are tokenised and only the rows whose
+features changed, or whose lists lost too many members, are recomputed. The
+result is the same as without the cache, to the last bit of every score.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import hashlib
 import io
 import itertools
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -376,6 +383,13 @@ class Ranking:
         self.terms = terms
         self.text = max(0.0, 1.0 - tag_weight - thread_weight) > 0
         self.stats: dict[str, Any] = {}  # how the last `lists` went, for tests and benchmarks
+        self.seconds: dict[str, float] = {}  # what its steps took
+        self._clock = 0.0
+
+    def _lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = self.seconds.get(step, 0.0) + now - self._clock
+        self._clock = now
 
     def _options(self) -> list:
         return [CODE_VERSION, self.count, self.depth, *self.weights, self.terms]
@@ -386,6 +400,18 @@ class Ranking:
         if n == 0 or self.count <= 0:
             self.stats = {"path": "empty"}
             return [[] for _ in self.documents]
+        if cache is None:  # nothing to reuse or keep: `rank`
+            self.stats = {"path": "full", "tokenised": n, "computed_rows": n}
+            return rank(
+                self.documents,
+                self.excluded,
+                self.threads,
+                count=self.count,
+                tag_weight=self.weights[0],
+                thread_weight=self.weights[1],
+                terms=self.terms,
+            )
+        self.seconds, self._clock = {}, time.perf_counter()
         slugs = [d.slug for d in self.documents]
         texts = [_digest(Texts._text(d).encode()) for d in self.documents] if self.text else []
         left_out = [sorted(slugs[j] for j in others) for others in self.excluded]
@@ -399,7 +425,9 @@ class Ranking:
             ],
         )
         key = cache_key(self._options())
-        state = self._load(cache, key) if cache is not None else None
+        self._lap("digest of the inputs")
+        state = self._load(cache, key)
+        self._lap("load the stored lists")
         if state is not None and state.inputs == inputs and state.slugs == slugs:
             self.stats = {"path": "unchanged", "tokenised": 0, "computed_rows": 0}
             return state.matches.lists(self.count)
@@ -413,8 +441,10 @@ class Ranking:
             terms=self.terms,
             counts=counts,
         )
+        self._lap("IDF, weights, keywords, features")
         rows = row_digests(features, names)
         excluded = _digests(_digest("\0".join(out).encode()) for out in left_out)
+        self._lap("row digests")
         matches = None
         if state is not None:
             matches = self._update(features, state, slugs, rows, excluded)
@@ -422,53 +452,57 @@ class Ranking:
             self.stats.update(path="full", computed_rows=n)
             cells = similarity.top_match_cells(features, self.excluded, self.depth)
             matches = Matches.of_cells(n, *cells, self.depth)
-        if cache is not None:
-            cache.store("state", key, State(inputs, slugs, rows, excluded, matches).files())
+        self._lap("scores and top-k")
+        cache.store("state", key, State(inputs, slugs, rows, excluded, matches).files())
+        self._lap("store the lists")
         return matches.lists(self.count)
 
     def _load(self, cache: PluginCache, key: str) -> State | None:
         files = cache.load("state", key)
         try:
             return State.from_files(files, self.count, self.depth) if files else None
-        except (KeyError, ValueError, TypeError, UnicodeDecodeError, EOFError):
+        except Exception:  # whatever is wrong with an entry, it is only a miss
             return None
 
-    def _counts(self, cache: PluginCache | None, texts: list[bytes]) -> sp.csr_matrix:
-        """`similarity.term_counts` of the texts, tokenising only those not in the cache."""
+    def _counts(self, cache: PluginCache, texts: list[bytes]) -> sp.csr_matrix:
+        """`similarity.term_counts` of the texts, tokenising only those not in the cache.
+
+        Counts are kept in two slots: ``counts``, every text's, rewritten only
+        when it falls well behind, and ``recent``, the current texts that
+        ``counts`` lacks, so that an edit rewrites a few rows, not all.
+        """
         width = 1 << similarity.HASH_BITS
         key = cache_key(CODE_VERSION, "counts")
-        stored = None
-        if cache is not None:
-            files = cache.load("counts", key)
-            try:
-                stored = _stored_counts(files, width) if files else None
-            except (KeyError, ValueError, TypeError, EOFError):
-                stored = None
-        digests, pool = stored if stored is not None else (np.zeros((0, 16), np.uint8), None)
-        known = {bytes(digest): row for row, digest in enumerate(digests)}
+        slots = [_load_counts(cache, slot, key, width) for slot in ("counts", "recent")]
+        known: dict[bytes, int] = {}  # text digest -> row of the slots' rows, one after the other
+        offset = 0
+        for digests, _ in slots:
+            known.update({bytes(digest): offset + row for row, digest in enumerate(digests)})
+            offset += len(digests)
+        self._lap("load the word counts")
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         self.stats["tokenised"] = len(missing)
+        pools = [matrix for _, matrix in slots]
         if missing:
             first = {t: n for n, t in reversed(list(enumerate(texts)))}
-            fresh = similarity.term_counts(Texts([self.documents[first[t]] for t in missing]))
-            known.update({t: len(digests) + n for n, t in enumerate(missing)})
-            pool = fresh if pool is None else sp.vstack([pool, fresh], format="csr")
-        assert pool is not None
+            pools.append(similarity.term_counts(Texts([self.documents[first[t]] for t in missing])))
+            known.update({text: offset + n for n, text in enumerate(missing)})
+        pool = sp.vstack(pools, format="csr")
+        self._lap("tokenise new texts")
         counts = pool[np.array([known[t] for t in texts], dtype=np.int64)]
         counts.sort_indices()
-        if cache is not None and (missing or len(digests) != len(set(texts))):
-            unique = list(dict.fromkeys(texts))
-            kept = pool[np.array([known[t] for t in unique], dtype=np.int64)]
-            cache.store(
-                "counts",
-                key,
-                {
-                    "digests.npy": _npy(_digests(unique)),
-                    "indptr.npy": _npy(kept.indptr.astype(np.int64)),
-                    "columns.npy": _npy(kept.indices.astype(np.int32)),
-                    "counts.npy": _npy(kept.data.astype(np.float32)),
-                },
-            )
+        self._lap("gather the counts")
+        unique = list(dict.fromkeys(texts))
+        in_base = {bytes(d) for d in slots[0][0]}
+        behind = [t for t in unique if t not in in_base]
+        stale = len(in_base) - (len(unique) - len(behind))
+        if not len(in_base) or len(behind) > len(unique) // 20 or stale > len(unique) // 5:
+            cache.store("counts", key, _count_files(unique, pool, known))
+            cache.store("recent", key, _count_files([], pool, known))
+            self._lap("store the word counts")
+        elif {bytes(d) for d in slots[1][0]} != set(behind):
+            cache.store("recent", key, _count_files(behind, pool, known))
+            self._lap("store the word counts")
         return counts
 
     def _update(
@@ -503,7 +537,15 @@ class Ranking:
         scores = state.matches.scores[cells]
         kept = columns >= 0
         kept[kept] = ~changed[columns[kept]]
-        parts = [(owner[kept], columns[kept], scores[kept], np.ones(kept.sum(), dtype=bool))]
+        owner, columns, scores = owner[kept], columns[kept], scores[kept]
+        parts = [(owner, columns, scores, np.ones(len(owner), dtype=bool))]
+        # A new score below a list's last kept one falls outside what is known
+        # of that ranking: only complete lists take every positive score.
+        floor = np.full(n, np.inf, dtype=np.float32)
+        if len(owner):
+            last = np.append(owner[1:] != owner[:-1], True)
+            floor[owner[last]] = scores[last]
+        floor[clean[state.matches.complete[old]]] = 0
         # Their scores with the changed items.
         if len(others):
             # Left-out pairs (row, changed item), as positions in the dense block.
@@ -519,7 +561,7 @@ class Ranking:
                 values = similarity.dot_columns(features, mine, others)
                 inside = np.isin(near, mine)
                 values[np.searchsorted(mine, near[inside]), far[inside]] = 0
-                rows, cols = np.nonzero(values > 0)
+                rows, cols = np.nonzero((values > 0) & (values >= floor[mine][:, None]))
                 parts.append(
                     (mine[rows], others[cols], values[rows, cols], np.zeros(len(rows), bool))
                 )
@@ -555,12 +597,27 @@ class Ranking:
         return matches
 
 
+def _load_counts(
+    cache: PluginCache, slot: str, key: str, width: int
+) -> tuple[np.ndarray, sp.csr_matrix]:
+    """Stored word counts: text digests and a matrix, one row each (none if damaged)."""
+    files = cache.load(slot, key)
+    try:
+        if files:
+            return _stored_counts(files, width)
+    except Exception:  # whatever is wrong with an entry, it is only a miss
+        pass
+    return np.zeros((0, 16), np.uint8), sp.csr_matrix((0, width), dtype=np.float32)
+
+
 def _stored_counts(files: Mapping[str, bytes], width: int) -> tuple[np.ndarray, sp.csr_matrix]:
-    """Stored word counts: text digests and a matrix, one row each; ValueError if damaged."""
     digests = _array(files, "digests.npy", np.uint8, 2)
     indptr = _array(files, "indptr.npy", np.int64)
     columns = _array(files, "columns.npy", np.int32)
-    counts = _array(files, "counts.npy", np.float32)
+    counts = np.load(io.BytesIO(files["counts.npy"]), allow_pickle=False)
+    if counts.dtype not in (np.uint16, np.float32) or counts.ndim != 1:
+        raise ValueError("counts.npy")
+    counts = counts.astype(np.float32)
     m = len(digests)
     if digests.shape != (m, 16) or len(counts) != len(columns):
         raise ValueError("shapes")
@@ -573,6 +630,20 @@ def _stored_counts(files: Mapping[str, bytes], width: int) -> tuple[np.ndarray, 
     if np.any(~rising & ~starts[1:]):
         raise ValueError("columns out of order")
     return digests, sp.csr_matrix((counts, columns, indptr), shape=(m, width))
+
+
+def _count_files(
+    texts: list[bytes], pool: sp.csr_matrix, row: Mapping[bytes, int]
+) -> dict[str, bytes]:
+    """The word counts of ``texts`` (rows of ``pool``), as files (16-bit counts if they fit)."""
+    kept = pool[np.array([row[t] for t in texts], dtype=np.int64)]
+    small = not kept.nnz or kept.data.max() <= np.iinfo(np.uint16).max
+    return {
+        "digests.npy": _npy(_digests(texts)),
+        "indptr.npy": _npy(kept.indptr.astype(np.int64)),
+        "columns.npy": _npy(kept.indices.astype(np.int32)),
+        "counts.npy": _npy(kept.data.astype(np.uint16 if small else np.float32)),
+    }
 
 
 # --- the hook ------------------------------------------------------------------------
@@ -615,7 +686,7 @@ def related_items(
     )
     ranked = ranking.lists(cache)
     if stats is not None:
-        stats.update(ranking.stats)
+        stats.update(ranking.stats, seconds=ranking.seconds)
     return Related(
         items=MappingProxyType(
             {

@@ -248,21 +248,22 @@ def _damage(path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage", "flipped", "inconsistent"])
-@pytest.mark.parametrize("slot", ["state", "counts"])
-def test_a_damaged_cache_is_ignored_and_rebuilt(tmp_path, slot, how):
-    made = corpus(3, 30)
-    docs, excluded, threads = made.inputs()
+@pytest.mark.parametrize(("slot", "tokenised"), [("state", 1), ("counts", 59), ("recent", 2)])
+def test_a_damaged_cache_is_ignored_and_rebuilt(tmp_path, slot, tokenised, how):
+    """Two edits: the first one's text goes to ``recent``, then a slot is damaged."""
+    made = corpus(3, 60)
     cache = PluginCache(tmp_path)
-    related.Ranking(docs, excluded, threads).lists(cache)
-    made.docs[docs[0].slug] = replace(docs[0], text=docs[0].text + " solar grid")
-    docs, excluded, threads = made.inputs()
-    _damage(tmp_path / f"{slot}.zip", how)
-    ranking = related.Ranking(docs, excluded, threads)
-    assert ranking.lists(cache) == related.rank(docs, excluded, threads)
-    if slot == "counts":
-        assert ranking.stats["tokenised"] == len(docs)
-    else:
-        assert ranking.stats["path"] == "full"
+    for step in range(3):
+        if step:
+            doc = made.inputs()[0][step]
+            made.docs[doc.slug] = replace(doc, text=doc.text + " solar grid")
+        if step == 2:
+            _damage(tmp_path / f"{slot}.zip", how)
+        docs, excluded, threads = made.inputs()
+        ranking = related.Ranking(docs, excluded, threads)
+        assert ranking.lists(cache) == related.rank(docs, excluded, threads)
+    assert ranking.stats["tokenised"] == tokenised
+    assert ranking.stats["path"] == ("full" if slot == "state" else "changed rows")
     again = related.Ranking(docs, excluded, threads)  # rebuilt: the next build reuses it
     assert again.lists(cache) == related.rank(docs, excluded, threads)
     assert again.stats["path"] == "unchanged"
@@ -278,7 +279,7 @@ def test_the_hook_uses_its_cache_across_builds(tmp_path):
     }
     first = build(tmp_path, files)
     zips = sorted(p.name for p in (tmp_path / ".gazette-cache" / "plugins" / "related").iterdir())
-    assert zips == ["counts.zip", "state.zip"]
+    assert zips == ["counts.zip", "recent.zip", "state.zip"]
     second = build(tmp_path, files)
     for slug in "abc":
         assert first.site.data["related"].of(slug) == second.site.data["related"].of(slug)
