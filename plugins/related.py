@@ -337,28 +337,38 @@ class State:
 class Ranking:
     """`rank` with a `PluginCache`: the same lists, reusing what did not change.
 
-    - Nothing changed (a digest of every input: slugs, tags, threads, left-out
-      items, a digest of each text, the options and the code): the stored
-      lists are the result.
-    - Word counts are kept per text, under a digest of the text: only new and
-      edited texts are tokenised. The IDF, weights, keywords and unit vectors
-      depend on every text and are recomputed from the counts (about 0.2 s at
-      10,000 items).
-    - Scores: the score of two items depends only on their two feature rows,
-      and is summed in the same order whichever rows are computed. A row
-      whose digest (`row_digests`) and left-out items are unchanged keeps its
-      stored list, minus the items that changed or went away, plus its scores
-      with the changed items, which are few columns to compute. Each row keeps
-      ``depth`` (twice ``count``) matches, so that a list that loses members
-      still holds the exact first ones: an unchanged item that was not in the
-      list ranks below its last member. A list left shorter than ``count``
-      (and not holding every match) is recomputed, as are changed rows.
-    - When the IDF changes every row may change: an added or deleted item
-      changes the number of texts, hence every word's IDF and every tag's
-      weight; a new word in an edited text changes the IDF of that word.
-      Rows change only where the change reaches their kept keywords or their
-      normalisation; the digests find them. Beyond ``CHANGED_SHARE`` of the
-      rows, every row is recomputed: patching would cost as much.
+    Three steps, each exact (the tests compare with `rank` after random edits):
+
+    - *Nothing changed*: a digest of every input (each item's slug, tags,
+      thread, left-out items and a digest of its title, summary and text, the
+      options and `CODE_VERSION`) equals the stored one, and the stored lists
+      are the result. No text is tokenised.
+    - *Word counts* are kept per text under a digest of the text, so only new
+      and edited texts are tokenised (`_counts`). The IDF, weights, keywords
+      and unit vectors depend on every text and are recomputed from the
+      counts: about 0.1 s at 10,000 items.
+    - *Scores*: the score of two items is a function of their two feature
+      rows alone, summed over the entries of one of them in order, whichever
+      other rows are computed (`similarity.top_match_cells`). So a row whose
+      digest (`row_digests`: its columns' names and float32 values) and
+      left-out items are unchanged has unchanged scores with every unchanged
+      row. It keeps its stored list, minus the items whose rows changed or
+      that went away, plus its scores with the changed rows: a few columns of
+      the product (`similarity.dot_columns`), not all of it. A stored list
+      is the exact start of its row's ranking and holds up to ``depth`` (two
+      ``count``) items; an unchanged item missing from it ranks below its
+      last member, so the merged list is exact down to the last stored member
+      that is kept. A list left shorter than ``count`` that way (and not known
+      to hold every match) is recomputed, and so are the changed rows.
+
+    Which rows change is not guessed but found by their digests. An edit that
+    changes no document frequency changes the edited item's row only; a new
+    word in the edited text changes that word's IDF and with it the rows that
+    keep it among their heaviest words (about 150 rows after the benchmark's
+    one-sentence edit at 10,000 items). An added or deleted item changes the
+    number of texts, hence every IDF and every tag weight: nearly every row
+    changes, and beyond ``CHANGED_SHARE`` of changed rows the whole product is
+    recomputed, which then costs less than patching it.
 
     A missing, damaged or inconsistent cache entry is ignored and rebuilt.
     """
@@ -400,7 +410,8 @@ class Ranking:
         if n == 0 or self.count <= 0:
             self.stats = {"path": "empty"}
             return [[] for _ in self.documents]
-        if cache is None:  # nothing to reuse or keep: `rank`
+        slugs = [d.slug for d in self.documents]
+        if cache is None or len(set(slugs)) != n:  # nothing to reuse or keep: `rank`
             self.stats = {"path": "full", "tokenised": n, "computed_rows": n}
             return rank(
                 self.documents,
@@ -412,7 +423,6 @@ class Ranking:
                 terms=self.terms,
             )
         self.seconds, self._clock = {}, time.perf_counter()
-        slugs = [d.slug for d in self.documents]
         texts = [_digest(Texts._text(d).encode()) for d in self.documents] if self.text else []
         left_out = [sorted(slugs[j] for j in others) for others in self.excluded]
         inputs = cache_key(
