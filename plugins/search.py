@@ -21,31 +21,67 @@ Engines (option ``engine``):
   ``pagefind`` once the gzipped files pass ``lunr_warn_bytes``.
 
 ``link`` returns ``SearchData``: one ``Record`` per public item (never a draft
-or a scheduled item), a pure function of the site and its glossary. Each record
+or a scheduled item), a pure function of the site and its glossary, and a digest
+of each record. Each record
 carries the canonical tags and their aliases (so ``Standardization`` finds items
 tagged ``Standardisation``) and glossary synonyms (so ``MIIT`` and ``Ministry of
 Industry and Information Technology`` find each other).
+
+Rebuilds cost in proportion to what changed:
+
+- records: the costly part of a record (its glossary synonyms) is kept in the
+  plugin's cache under a digest of what the record is made from (URL, title,
+  date, issue and section titles, tags and aliases, summary, text), so a build
+  recomputes only the records of changed items. The rest of a record (the body
+  with its whitespace collapsed) is cheaper to redo than to load.
+- Pagefind: the records are split into shards, each indexed and cached on its
+  own (``_search_index.py`` explains the shard rule), so one edited item
+  re-indexes one shard of at most ``shard_records`` records.
+- lunr: one index for the whole archive, rebuilt whole when any record changes
+  (lunr.js cannot merge indexes, and lunr is meant for small archives); the
+  records are not recomputed, and a build in which no record changed reuses it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
+import dataclasses
 import gzip
-import importlib.metadata
+import hashlib
+import importlib.util
 import json
-import re
-import tempfile
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from gazette.diagnostics import ContentError, Diagnostic, error, warning
 from gazette.model import GlossaryEntry, Item, Site
 from gazette.plugin_cache import PluginCache, cache_key
 from gazette.plugins import Option, Page, StaticFile
+
+HERE = Path(__file__).resolve().parent
+
+
+def _helper() -> ModuleType:
+    """``_search_index.py`` beside this file, loaded by path: plugins are files, not a package."""
+    name = "gazette_plugin_search_index"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE / "_search_index.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+index = _helper()
+# A digest of the code that turns items into records and records into index
+# files: part of every cache key, so a changed plugin never reuses old files.
+CODE = hashlib.blake2b(
+    (HERE / "search.py").read_bytes() + (HERE / "_search_index.py").read_bytes(), digest_size=16
+).hexdigest()
 
 ENGINES = ("pagefind", "lunr")
 OPTIONS = {
@@ -58,15 +94,20 @@ OPTIONS = {
     "lunr_warn_bytes": Option(
         int, 1_000_000, "warn when the gzipped lunr files pass this many bytes"
     ),
+    "shard_records": Option(
+        int,
+        index.SHARD_RECORDS,
+        "pagefind: most records per index bundle (less memory while indexing, "
+        "fewer re-indexed records per edit; more requests per search)",
+    ),
 }
-VENDOR = Path(__file__).resolve().parent.parent / "theme" / "vendor"
+VENDOR = HERE.parent / "theme" / "vendor"
 LUNR_JS = VENDOR / "node_modules" / "lunr" / "lunr.min.js"
 SETUP_COMMAND = "python3 dev.py build (it runs: npm ci --prefix theme/vendor)"
-# The Pagefind bundle minus its own UIs: search.js is our UI.
-PAGEFIND_SKIP = re.compile(r"pagefind-(component-ui|modular-ui|ui|highlight)\.")
-# Field weights: title and tags over summary over body (lunr boosts; Pagefind weights).
+# Field weights: title and tags over summary over body (lunr boosts; Pagefind's are in
+# _search_index.PAGEFIND_WEIGHTS).
 LUNR_FIELDS = (("title", 10), ("tags", 10), ("summary", 3), ("synonyms", 1), ("body", 1))
-PAGEFIND_WEIGHTS = (("title", 7), ("tags", 7), ("summary", 3))
+pagefind_record = index.pagefind_record
 
 
 @dataclass(frozen=True)
@@ -89,12 +130,43 @@ class Record:
         return self.date[:4]
 
 
+def _digest(parts: Iterable[str | Iterable[str]]) -> str:
+    """A digest of strings and tuples of strings, each length-prefixed (no two inputs collide)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        strings = (part,) if isinstance(part, str) else (len(part), *part)
+        for value in strings:
+            data = str(value).encode()
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def digest(rec: Record) -> str:
+    """A digest of everything in ``rec``: index files made from it are keyed by it."""
+    return _digest(
+        (
+            rec.url,
+            rec.title,
+            rec.date,
+            rec.issue,
+            rec.section,
+            rec.tags,
+            rec.aliases,
+            rec.summary,
+            rec.body,
+            rec.synonyms,
+        )
+    )
+
+
 @dataclass(frozen=True)
 class SearchData:
-    """``site.data["search"]``: the engine (templates read it) and the records."""
+    """``site.data["search"]``: the engine (templates read it), the records and their digests."""
 
     engine: str
     records: tuple[Record, ...]
+    digests: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- records
@@ -173,14 +245,13 @@ def synonyms(text: str, words: Thesaurus) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def record(item: Item, site: Site, words: Thesaurus) -> Record:
+def _unfinished(item: Item, site: Site) -> tuple[Record, str]:
+    """The record of ``item`` without its synonyms, and a digest of what it is made from."""
     issue = site.issue_by_id.get(item.issue)
     section = site.config.section_by_id.get(item.section)
     tags = site.vocabulary.by_name
     aliases = tuple(alias for name in item.tags if name in tags for alias in tags[name].aliases)
-    body = " ".join(item.text.split())
-    used = "\n".join((item.title, item.summary, body, " ".join(item.tags)))
-    return Record(
+    rec = Record(
         url=item.url,
         title=item.title,
         date=item.date.isoformat(),
@@ -189,147 +260,74 @@ def record(item: Item, site: Site, words: Thesaurus) -> Record:
         tags=item.tags,
         aliases=aliases,
         summary=item.summary,
-        body=body,
-        synonyms=synonyms(used, words),
+        body=" ".join(item.text.split()),
+        synonyms=(),
     )
+    made_of = (rec.url, rec.title, rec.date, rec.issue, rec.section, rec.tags, rec.aliases)
+    return rec, _digest((*made_of, rec.summary, item.text))
 
 
-def records(site: Site, glossary: Sequence[GlossaryEntry]) -> tuple[Record, ...]:
-    """One record per public item, newest first: drafts and scheduled items never appear."""
+def _with_synonyms(rec: Record, words: Thesaurus) -> Record:
+    used = "\n".join((rec.title, rec.summary, rec.body, " ".join(rec.tags)))
+    return dataclasses.replace(rec, synonyms=synonyms(used, words))
+
+
+def record(item: Item, site: Site, words: Thesaurus) -> Record:
+    return _with_synonyms(_unfinished(item, site)[0], words)
+
+
+MEMO_SLOT = "records"
+MEMO_FILE = "synonyms.json"
+
+
+def records(
+    site: Site, glossary: Sequence[GlossaryEntry], cache: PluginCache | None = None
+) -> tuple[Record, ...]:
+    """One record per public item, newest first: drafts and scheduled items never appear.
+
+    With ``cache``, each record's synonyms (the costly part: a scan for every
+    glossary phrase) are kept under a digest of what the record is made from, and
+    only the records of new or changed items are computed again. The memo is
+    keyed by the glossary and this plugin's code, so a change to either
+    recomputes every record.
+    """
     words = thesaurus(glossary)
-    return tuple(record(item, site, words) for item in site.public_items)
+    unfinished = [_unfinished(item, site) for item in site.public_items]
+    if cache is None:
+        return tuple(_with_synonyms(rec, words) for rec, _ in unfinished)
+    key = cache_key(CODE, [[e.abbr, e.expansion] for e in glossary])
+    stored = cache.load(MEMO_SLOT, key) or {}
+    try:
+        memo = json.loads(stored.get(MEMO_FILE, b"{}"))
+    except ValueError:
+        memo = {}
+    done = []
+    kept: dict[str, list[str]] = {}
+    for rec, made_of in unfinished:
+        found = memo.get(made_of)
+        if isinstance(found, list):
+            rec = dataclasses.replace(rec, synonyms=tuple(found))
+        else:
+            rec = _with_synonyms(rec, words)
+        kept[made_of] = list(rec.synonyms)
+        done.append(rec)
+    if kept != memo:
+        cache.store(MEMO_SLOT, key, {MEMO_FILE: _json(dict(sorted(kept.items())))})
+    return tuple(done)
 
 
 # --------------------------------------------------------------------------- pagefind
 
-_MARKER = re.compile(r"___(END_)?PAGEFIND_\w*")
-
-
-def _weighted(text: str, weight: int) -> str:
-    # Pagefind's digest format: its HTML parser writes these markers around
-    # weighted elements, and custom records go through the same digest parser.
-    # The markers are stripped from the stored content.
-    return f" ___PAGEFIND_WEIGHT___{weight} {text} ___END_PAGEFIND_WEIGHT___ " if text else ""
-
-
-def pagefind_record(rec: Record, language: str) -> dict[str, Any]:
-    """The arguments of ``PagefindIndex.add_custom_record`` for one record.
-
-    The body comes first so that ``meta.words`` (its word count) tells the UI
-    where the text for excerpts ends; title, tags and summary follow, weighted.
-    """
-    body = _MARKER.sub("", rec.body)
-    fields = {
-        "title": rec.title,
-        "tags": " ".join((*rec.tags, *rec.aliases)),
-        "summary": rec.summary,
-    }
-    content = body + "".join(_weighted(_MARKER.sub("", fields[f]), w) for f, w in PAGEFIND_WEIGHTS)
-    content += " " + " ".join(rec.synonyms)
-    return {
-        "url": rec.url,
-        "content": content.strip(),
-        "language": language,
-        "meta": {
-            "title": rec.title,
-            "date": rec.date,
-            "issue": rec.issue,
-            "section": rec.section,
-            "summary": rec.summary,
-            "words": str(len(body.split())),
-        },
-        "filters": {
-            "tag": list(rec.tags),
-            "section": [rec.section],
-            "issue": [rec.issue],
-            "year": [rec.year],
-        },
-        "sort": {"date": rec.date},
-    }
-
-
-def _service_class() -> type:
-    from pagefind.service import PagefindService
-
-    class PromptService(PagefindService):
-        """``PagefindService`` whose reader does not sleep 0.1 s before each response.
-
-        The stock reader takes one response per 0.1 s, so 10,000 records would
-        take 17 minutes to add; this one reads them as they come (same protocol:
-        base64 JSON messages, each followed by a comma).
-        """
-
-        async def _wait_for_responses(self) -> None:
-            stdout = self._backend.stdout
-            while True:
-                chunk = await stdout.readuntil(b",")
-                try:
-                    response = json.loads(base64.b64decode(chunk[:-1]))
-                except ValueError:
-                    continue  # a log line from the binary, not a message
-                future = self._responses.get((response or {}).get("message_id"))
-                if future is None or future.done():
-                    continue
-                payload = response["payload"]
-                if payload.get("type") == "Error":
-                    future.set_exception(RuntimeError(payload.get("message", "pagefind failed")))
-                else:
-                    future.set_result(payload)
-
-    return PromptService
-
-
-async def _pagefind_bundle(entries: list[dict[str, Any]], language: str) -> dict[str, bytes]:
-    from pagefind.index import IndexConfig
-
-    service = await _service_class()().launch()
-    try:
-        index = await service.create_index(IndexConfig(force_language=language))
-        await asyncio.gather(*(index.add_custom_record(**entry) for entry in entries))
-        with tempfile.TemporaryDirectory(prefix="gazette-pagefind-") as folder:
-            # write_files, not get_files: one huge response can stall the pipe.
-            await index.write_files(output_path=folder)
-            root = Path(folder)
-            return {
-                path.relative_to(root).as_posix(): path.read_bytes()
-                for path in sorted(root.rglob("*"))
-                if path.is_file() and not PAGEFIND_SKIP.match(path.name)
-            }
-    finally:
-        await service.close()
-
-
-def _version(distribution: str) -> str:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return ""
-
-
-def reuse(
-    cache: PluginCache | None, slot: str, key_parts: tuple, build: Callable[[], dict[str, bytes]]
-) -> dict[str, bytes]:
-    """``build()``'s files, or the same files from the last build when nothing they
-    depend on (``key_parts``) has changed.
-
-    Indexing 10,000 items takes Pagefind about a minute and cannot be done in
-    part, so a rebuild that changes no record (a template edit, a warm build)
-    reuses the last index instead of building it again.
-    """
-    if cache is None:
-        return build()
-    key = cache_key(*key_parts)
-    files = cache.load(slot, key)
-    if files is None:
-        files = build()
-        cache.store(slot, key, files)
-    return files
-
 
 def pagefind_files(
-    recs: Sequence[Record], language: str, cache: PluginCache | None = None
+    recs: Sequence[Record],
+    language: str,
+    cache: PluginCache | None = None,
+    *,
+    digests: Sequence[str] | None = None,
+    shard_records: int = index.SHARD_RECORDS,
 ) -> dict[str, bytes]:
-    """The Pagefind bundle for ``recs``: {path under /pagefind/: bytes}."""
+    """The Pagefind bundles for ``recs``: {path under /pagefind/: bytes} (see _search_index)."""
     try:
         import pagefind.index  # noqa: F401
         from pagefind.service import get_executable
@@ -339,19 +337,30 @@ def pagefind_files(
         ) from exc
     if get_executable() is None:
         raise _setup_error("the pagefind binary is missing", "pip install 'pagefind[bin]'")
-    entries = [pagefind_record(rec, language) for rec in recs]
-
-    def build() -> dict[str, bytes]:
-        # A thread of its own, so that its event loop never meets the caller's
-        # (Playwright's sync API, for one, keeps a loop running in its thread).
-        with ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, _pagefind_bundle(entries, language)).result()
-
-    versions = (_version("pagefind"), _version("pagefind_bin"))
-    return reuse(cache, "pagefind", (versions, language, entries), build)
+    if digests is None:
+        digests = [digest(rec) for rec in recs]
+    return index.pagefind_files(
+        recs, digests, language, cache, code=CODE, limit=max(1, shard_records)
+    )
 
 
 # --------------------------------------------------------------------------- lunr
+
+
+def reuse(
+    cache: PluginCache | None, slot: str, key_parts: tuple, build: Callable[[], dict[str, bytes]]
+) -> dict[str, bytes]:
+    """``build()``'s files, or the same files from the last build when nothing they
+    depend on (``key_parts``) has changed.
+    """
+    if cache is None:
+        return build()
+    key = cache_key(*key_parts)
+    files = cache.load(slot, key)
+    if files is None:
+        files = build()
+        cache.store(slot, key, files)
+    return files
 
 
 def lunr_document(ref: int, rec: Record) -> dict[str, str]:
@@ -383,29 +392,41 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def lunr_files(recs: Sequence[Record], cache: PluginCache | None = None) -> dict[str, bytes]:
-    """The prebuilt lunr.js index and the documents file: {url: bytes}."""
+def lunr_files(
+    recs: Sequence[Record],
+    cache: PluginCache | None = None,
+    *,
+    digests: Sequence[str] | None = None,
+) -> dict[str, bytes]:
+    """The prebuilt lunr.js index and the documents file: {url: bytes}.
+
+    One index for the whole archive: lunr.js cannot merge indexes, so any record
+    change rebuilds it all (lunr is the engine for small archives). A build in
+    which no record changed reuses it, keyed by the records' digests.
+    """
     try:
         from lunr import lunr
     except ImportError as exc:
         raise _setup_error(
             "the lunr package (lunr.py) is not installed", "pip install lunr"
         ) from exc
-    documents = [lunr_document(n, rec) for n, rec in enumerate(recs)]
-    display = [lunr_display(rec) for rec in recs]
+    if digests is None:
+        digests = [digest(rec) for rec in recs]
 
     def build() -> dict[str, bytes]:
-        index = lunr(
+        documents = [lunr_document(n, rec) for n, rec in enumerate(recs)]
+        display = [lunr_display(rec) for rec in recs]
+        built = lunr(
             ref="id",
             fields=[{"field_name": name, "boost": boost} for name, boost in LUNR_FIELDS],
             documents=documents,
         )
         return {
-            "/search/lunr-index.json": _json(index.serialize()),
+            "/search/lunr-index.json": _json(built.serialize()),
             "/search/lunr-docs.json": _json(display),
         }
 
-    key = (_version("lunr"), LUNR_FIELDS, documents, display)
+    key = (index.version("lunr"), LUNR_FIELDS, CODE, list(digests))
     return reuse(cache, "lunr", key, build)
 
 
@@ -444,9 +465,12 @@ def _setup_error(message: str, fix: str) -> ContentError:
     return ContentError([error("site.toml", 0, "search-setup", f"search: {message}", fix)])
 
 
-def link(site: Site, *, options: Mapping[str, Any], **kwargs: Any) -> SearchData:
-    """Runs after loading: the records of every public item."""
-    return SearchData(options["engine"], records(site, site.glossary))
+def link(
+    site: Site, *, options: Mapping[str, Any], cache: PluginCache | None = None, **kwargs: Any
+) -> SearchData:
+    """Runs after loading: the records of every public item, and their digests."""
+    recs = records(site, site.glossary, cache)
+    return SearchData(options["engine"], recs, tuple(digest(rec) for rec in recs))
 
 
 def outputs(
@@ -469,12 +493,18 @@ def outputs(
         },
     )
     if data.engine == "pagefind":
-        bundle = pagefind_files(data.records, site.config.site.language, cache)
+        bundle = pagefind_files(
+            data.records,
+            site.config.site.language,
+            cache,
+            digests=data.digests or None,
+            shard_records=options["shard_records"],
+        )
         for path, content in bundle.items():
             yield StaticFile(f"/pagefind/{path}", content)
         return
     script = lunr_script()
-    files = lunr_files(data.records, cache)
+    files = lunr_files(data.records, cache, digests=data.digests or None)
     for url, content in files.items():
         yield StaticFile(url, content)
     yield StaticFile("/search/lunr.min.js", script)

@@ -3,12 +3,16 @@
 Each engine gets a copy of the sample archive with ``[plugins.search]`` and one
 extra item whose title, summary and body carry XSS payloads, built under the base
 path ``/repo/`` and served by Gazette's own server (which gzips like GitHub Pages).
-Every test fails on a Content Security Policy violation in the console.
+Pagefind runs twice: with the sample in one index bundle, and split into shards of
+at most eight records (``pagefind-shards``), which search.js merges with
+``mergeIndex``. Every test fails on a Content Security Policy violation in the
+console.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -26,6 +30,9 @@ from helpers import CHROMIUM, NO_CHROMIUM, NOW
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("pagefind", "lunr")
+# What a site_url build runs: an engine, and Pagefind split into shards of 8 records.
+VARIANTS = {"pagefind": "pagefind", "pagefind-shards": "pagefind", "lunr": "lunr"}
+SMALL_SHARDS = 8
 LUNR_JS = ROOT / "theme" / "vendor" / "node_modules" / "lunr" / "lunr.min.js"
 MISSING = [name for name in ("pagefind", "lunr") if importlib.util.find_spec(name) is None]
 MISSING += [] if LUNR_JS.is_file() else ["lunr.js (python3 dev.py installs it)"]
@@ -61,13 +68,15 @@ POPUP_RESULTS = ".search-popup:not([hidden]) .search-result"
 PAGE_RESULTS = "[data-search-results] .search-result"
 
 
-def build_archive(folder: Path, engine: str, base: str) -> Path:
+def build_archive(folder: Path, engine: str, base: str, shard_records: int = 0) -> Path:
     shutil.copytree(ROOT / "content", folder / "content")
     (folder / "content" / "items" / "2020-08" / "xss-payload.md").write_text(XSS_ITEM)
     config = (ROOT / "site.toml").read_text(encoding="utf-8")
     table = "[plugins.search]"
     assert table in config, "the sample site.toml enables search"
     engine_line = f'{table}\nengine = "{engine}"\n'
+    if shard_records:
+        engine_line += f"shard_records = {shard_records}\n"
     (folder / "site.toml").write_text(config.replace(table, engine_line, 1), encoding="utf-8")
     output = folder / "site"
     options = BuildOptions(now=NOW)
@@ -86,9 +95,13 @@ def serve(output: Path, base: str) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module", params=ENGINES)
+@pytest.fixture(scope="module", params=list(VARIANTS))
 def site_url(request, tmp_path_factory):
-    output = build_archive(tmp_path_factory.mktemp(request.param), request.param, "/repo/")
+    shards = SMALL_SHARDS if request.param == "pagefind-shards" else 0
+    folder = tmp_path_factory.mktemp(request.param)
+    output = build_archive(folder, VARIANTS[request.param], "/repo/", shards)
+    if shards:
+        assert len(json.loads((output / "pagefind/gazette-shards.json").read_text())["bundles"]) > 4
     with serve(output, "/repo/") as url:
         yield url
 
@@ -143,13 +156,24 @@ def test_nothing_of_search_loads_until_the_box_is_focused(page, site_url):
     assert [url for url in fetched if engine_files.search(url)]
 
 
-def test_the_header_box_finds_known_words_as_you_type(page, site_url):
+@pytest.fixture
+def sharded(request) -> bool:
+    """Whether this test runs against Pagefind in shards of eight records.
+
+    Each shard ranks by its own word statistics (BM25 per bundle), which eight
+    records estimate poorly, so tests of ranking check that the expected items
+    are found, not their exact places (test_search_shards.py compares rankings).
+    """
+    return request.node.callspec.params.get("site_url") == "pagefind-shards"
+
+
+def test_the_header_box_finds_known_words_as_you_type(page, site_url, sharded):
     found = header_search(page, site_url, "blockchain")
-    assert set(found[:2]) == ZTE_ITEMS
+    assert set(found) >= ZTE_ITEMS if sharded else set(found[:2]) == ZTE_ITEMS
     popup = page.locator(".search-popup")
     expect(popup.locator("mark").first).to_have_text(re.compile("blockchain", re.I))
     expect(popup.locator(".tag").first).to_have_text("#IoT")
-    expect(popup.locator("time").first).to_have_attribute("datetime", re.compile(r"^2020-"))
+    expect(popup.locator("time").first).to_have_attribute("datetime", re.compile(r"^20\d\d-"))
     expect(page.locator(".site-search [role=status]")).to_contain_text("results")
 
 
@@ -196,7 +220,7 @@ def test_sorting_by_date_puts_the_newest_first(page, site_url):
     assert dates == sorted(dates, reverse=True)
 
 
-def test_arrow_keys_enter_and_escape_work_in_the_header_box(page, site_url):
+def test_arrow_keys_enter_and_escape_work_in_the_header_box(page, site_url, sharded):
     found = header_search(page, site_url, "blockchain", "tags/")
     page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.textContent") == found[0]
@@ -214,7 +238,7 @@ def test_arrow_keys_enter_and_escape_work_in_the_header_box(page, site_url):
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/repo/items/"))
-    assert page.locator("h1").inner_text() in ZTE_ITEMS
+    assert page.locator("h1").inner_text() in (set(found) if sharded else ZTE_ITEMS)
 
 
 def test_enter_in_the_header_box_opens_the_search_page_with_facets(page, site_url):

@@ -30,21 +30,47 @@
 
   // ---------------------------------------------------------------- engines
 
+  // The Pagefind index comes in shards (bundles): the primary one at pagefind/
+  // with Pagefind's code, the others listed in pagefind/gazette-shards.json and
+  // merged in with mergeIndex before the first search. Pagefind's own date sort
+  // ranks each result within its shard only, so results are put in date order
+  // here, from pagefind/gazette-dates.json (page id -> date), fetched only when
+  // a reader sorts by date.
   function pagefindEngine() {
-    return import(base + "pagefind/pagefind.js").then(function (pagefind) {
+    var root = base + "pagefind/";
+    var datesPromise = null;
+    function dates() {
+      if (!datesPromise) {
+        datesPromise = getJSON(root + "gazette-dates.json");
+        datesPromise.catch(function () { datesPromise = null; });
+      }
+      return datesPromise;
+    }
+    return Promise.all([
+      import(root + "pagefind.js"),
+      getJSON(root + "gazette-shards.json"),
+    ]).then(function (loaded) {
+      var pagefind = loaded[0];
+      var bundles = loaded[1].bundles || [];
       return pagefind.options({ baseUrl: base }).then(function () {
+        return Promise.all(bundles.map(function (path) {
+          return pagefind.mergeIndex(root + path, { baseUrl: base });
+        }));
+      }).then(function () {
         return {
           search: function (query, filters, sort, facets) {
-            var options = { filters: filters, sort: sort === "date" ? { date: "desc" } : {} };
             // Counts come back only once the filter index is loaded; the header box skips it.
             var ready = facets ? pagefind.filters() : Promise.resolve();
-            return ready.then(function () {
-              return pagefind.search(query, options);
-            }).then(function (response) {
+            return Promise.all([
+              ready.then(function () { return pagefind.search(query, { filters: filters }); }),
+              sort === "date" ? dates() : null,
+            ]).then(function (done) {
+              var response = done[0];
+              var results = done[1] ? byDate(response.results, done[1]) : response.results;
               return {
-                total: response.results.length,
+                total: results.length,
                 facets: response.filters || {},
-                hits: response.results.map(function (result) {
+                hits: results.map(function (result) {
                   return function () { return result.data().then(fromPagefind); };
                 }),
               };
@@ -53,6 +79,15 @@
         };
       });
     });
+  }
+
+  // Newest first; results of one date keep their order of relevance.
+  function byDate(results, dates) {
+    return results.map(function (result, at) {
+      return { result: result, date: dates[result.id] || "", at: at };
+    }).sort(function (a, b) {
+      return b.date.localeCompare(a.date) || a.at - b.at;
+    }).map(function (entry) { return entry.result; });
   }
 
   function fromPagefind(data) {

@@ -1,0 +1,349 @@
+"""The Pagefind side of the search plugin: records into index bundles, by shard.
+
+Package-private helper of ``plugins/search.py`` (which loads it by path: plugins
+are files, not an installed package). It is a module of its own because the
+sharding, the per-shard cache and the Pagefind service together doubled the
+plugin past 600 lines; ``search.py`` keeps the records, lunr and the hooks.
+
+Why shards. Pagefind cannot update an index in place, and its binary holds every
+record of an index in memory while it builds it (about 280 MB per 1,000 records:
+3.3 GB at 10,000 items). So the records are split into several bundles, each
+indexed by its own short-lived Pagefind process, one after the other (memory is
+bounded by one shard, not the archive), each cached in the plugin's
+``PluginCache`` under a digest of its records and reused while they do not
+change. The browser loads the first bundle with ``import()`` and adds the others
+with Pagefind's ``mergeIndex`` (``theme/static/search.js``).
+
+The shard rule: a binary trie on a hash of the item's URL (blake2b of
+``/items/<slug>/``). Start with one shard holding every record; a shard that
+holds more than ``shard_records`` (default 1,000) records splits in two by the
+next bit of the hash, again and again. The shards are the leaves, named by their
+bits (``0110``). It is a pure function of the set of URLs, so an incremental
+build and a build from scratch always agree, and it is stable:
+
+- editing an item changes only its own shard (its digest changes, nothing moves);
+- adding or deleting an item changes only its own shard, except when that pushes
+  the shard past the limit (it splits in two: about 1,000 records re-indexed) or
+  brings two sibling shards back under it (they merge). Nothing else ever moves,
+  so no single edit re-indexes more than about 1,000 records;
+- a hash spreads every year and topic over every shard, so each shard's word
+  statistics (Pagefind ranks with BM25, per bundle) look like the whole
+  archive's, and merged results rank almost as one index would (tests measure
+  this). Shards by year were the alternative: they keep old years untouched, but
+  their sizes follow the archive (one busy year can exceed any memory bound, a
+  thin one costs readers a bundle for a handful of items), and their word
+  statistics differ by year, which skews the merged ranking.
+
+At 10,000 items the trie has 16 shards of about 625 records (a shard splits at
+1,001; random halves of 1,250 are about 625). Measured figures are in
+bench/README.md ("Search").
+
+Sorting by date cannot be left to Pagefind across shards: its sort gives each
+result its position in its own bundle, which does not compare across bundles.
+So every build also writes ``/pagefind/gazette-dates.json``, each result's id
+(Pagefind's page hash, e.g. ``en_1ef3668``) mapped to its date, and search.js
+orders the merged results itself. The browser fetches it only when a reader
+sorts by date. ``/pagefind/gazette-shards.json`` lists the bundles to merge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import hashlib
+import importlib.metadata
+import json
+import re
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from gazette.plugin_cache import PluginCache, cache_key
+
+SHARD_RECORDS = 1_000
+# A trie this deep would hold 2**24 shards: far past any archive, and it stops
+# a pathological set of hashes from recursing for ever.
+MAX_DEPTH = 24
+# The Pagefind bundle minus its own UIs: search.js is our UI.
+PAGEFIND_SKIP = re.compile(r"pagefind-(component-ui|modular-ui|ui|highlight)\.")
+# What a merged bundle needs; its code (pagefind.js, worker, WebAssembly) is the primary's.
+INDEX_DATA = re.compile(r"(pagefind-entry\.json|[^/]+\.pf_meta|(index|fragment|filter)/.+)$")
+SHARDS_FILE = "gazette-shards.json"
+DATES_FILE = "gazette-dates.json"
+SHARD_FOLDER = "shard-{}/"
+# Field weights: title and tags over summary over the body.
+PAGEFIND_WEIGHTS = (("title", 7), ("tags", 7), ("summary", 3))
+_MARKER = re.compile(r"___(END_)?PAGEFIND_\w*")
+
+
+class SearchRecord(Protocol):
+    """What this module reads of ``search.Record`` (defined there)."""
+
+    url: str
+    title: str
+    date: str
+    issue: str
+    section: str
+    tags: tuple[str, ...]
+    aliases: tuple[str, ...]
+    summary: str
+    body: str
+    synonyms: tuple[str, ...]
+
+    @property
+    def year(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ShardRun:
+    """One Pagefind run, for benchmarks: which shard, how many records, seconds, peak RSS."""
+
+    shard: str
+    records: int
+    seconds: float
+    peak_bytes: int | None  # VmHWM of the binary (Linux), None elsewhere
+
+
+# Every Pagefind run of this process, appended as they happen (bench/search_bench.py reads it).
+RUNS: list[ShardRun] = []
+
+
+def version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+# --------------------------------------------------------------------------- shards
+
+
+def _bits(url: str) -> str:
+    digest = hashlib.blake2b(url.encode(), digest_size=8).digest()
+    return format(int.from_bytes(digest, "big"), "064b")[:MAX_DEPTH]
+
+
+def shards(urls: Sequence[str], limit: int = SHARD_RECORDS) -> dict[str, list[int]]:
+    """The shard of every URL: {shard name: positions in ``urls``}, names in order.
+
+    A binary trie on each URL's hash: a shard over ``limit`` records splits by the
+    next bit. Empty halves are left out; no URL at all gives one empty shard ("").
+    """
+    bits = [_bits(url) for url in urls]
+    found: dict[str, list[int]] = {}
+
+    def split(prefix: str, members: list[int]) -> None:
+        depth = len(prefix)
+        if len(members) <= limit or depth >= MAX_DEPTH:
+            found[prefix] = members
+            return
+        for bit in "01":
+            half = [n for n in members if bits[n][depth] == bit]
+            if half:
+                split(prefix + bit, half)
+
+    split("", list(range(len(urls))))
+    return dict(sorted(found.items()))
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _weighted(text: str, weight: int) -> str:
+    # Pagefind's digest format: its HTML parser writes these markers around
+    # weighted elements, and custom records go through the same digest parser.
+    # The markers are stripped from the stored content.
+    return f" ___PAGEFIND_WEIGHT___{weight} {text} ___END_PAGEFIND_WEIGHT___ " if text else ""
+
+
+def pagefind_record(rec: SearchRecord, language: str) -> dict[str, Any]:
+    """The arguments of ``PagefindIndex.add_custom_record`` for one record.
+
+    The body comes first so that ``meta.words`` (its word count) tells the UI
+    where the text for excerpts ends; title, tags and summary follow, weighted.
+    """
+    body = _MARKER.sub("", rec.body)
+    fields = {
+        "title": rec.title,
+        "tags": " ".join((*rec.tags, *rec.aliases)),
+        "summary": rec.summary,
+    }
+    content = body + "".join(_weighted(_MARKER.sub("", fields[f]), w) for f, w in PAGEFIND_WEIGHTS)
+    content += " " + " ".join(rec.synonyms)
+    return {
+        "url": rec.url,
+        "content": content.strip(),
+        "language": language,
+        "meta": {
+            "title": rec.title,
+            "date": rec.date,
+            "issue": rec.issue,
+            "section": rec.section,
+            "summary": rec.summary,
+            "words": str(len(body.split())),
+        },
+        "filters": {
+            "tag": list(rec.tags),
+            "section": [rec.section],
+            "issue": [rec.issue],
+            "year": [rec.year],
+        },
+        "sort": {"date": rec.date},
+    }
+
+
+# --------------------------------------------------------------------------- pagefind
+
+
+def _service_class() -> type:
+    from pagefind.service import PagefindService
+
+    class PromptService(PagefindService):
+        """``PagefindService`` whose reader does not sleep 0.1 s before each response.
+
+        The stock reader takes one response per 0.1 s, so 10,000 records would
+        take 17 minutes to add; this one reads them as they come (same protocol:
+        base64 JSON messages, each followed by a comma).
+        """
+
+        async def _wait_for_responses(self) -> None:
+            stdout = self._backend.stdout
+            while True:
+                chunk = await stdout.readuntil(b",")
+                try:
+                    response = json.loads(base64.b64decode(chunk[:-1]))
+                except ValueError:
+                    continue  # a log line from the binary, not a message
+                future = self._responses.get((response or {}).get("message_id"))
+                if future is None or future.done():
+                    continue
+                payload = response["payload"]
+                if payload.get("type") == "Error":
+                    future.set_exception(RuntimeError(payload.get("message", "pagefind failed")))
+                else:
+                    future.set_result(payload)
+
+    return PromptService
+
+
+def _peak_rss(pid: int) -> int | None:
+    """The peak resident memory of a live process (Linux's VmHWM), or None."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _dates(files: Mapping[str, bytes]) -> dict[str, str]:
+    """{Pagefind page id: date} from a bundle's fragments (the id is the file's stem)."""
+    found = {}
+    for path, data in files.items():
+        if path.startswith("fragment/") and path.endswith(".pf_fragment"):
+            text = gzip.decompress(data).decode()
+            fragment = json.loads(text[text.index("{") :])
+            found[path[len("fragment/") : -len(".pf_fragment")]] = fragment["meta"]["date"]
+    return dict(sorted(found.items()))
+
+
+async def _bundle(name: str, entries: list[dict[str, Any]], language: str) -> dict[str, bytes]:
+    """One shard's bundle, from a Pagefind process of its own (its memory ends with it)."""
+    from pagefind.index import IndexConfig
+
+    start = time.perf_counter()
+    service = await _service_class()().launch()
+    try:
+        index = await service.create_index(IndexConfig(force_language=language))
+        await asyncio.gather(*(index.add_custom_record(**entry) for entry in entries))
+        with tempfile.TemporaryDirectory(prefix="gazette-pagefind-") as folder:
+            # write_files, not get_files: one huge response can stall the pipe.
+            await index.write_files(output_path=folder)
+            root = Path(folder)
+            files = {
+                path.relative_to(root).as_posix(): path.read_bytes()
+                for path in sorted(root.rglob("*"))
+                if path.is_file() and not PAGEFIND_SKIP.match(path.name)
+            }
+        peak = _peak_rss(service._backend.pid)
+    finally:
+        await service.close()
+    files[DATES_FILE] = _json(_dates(files))
+    RUNS.append(ShardRun(name, len(entries), time.perf_counter() - start, peak))
+    return files
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _in_own_thread(work: Callable[[], Any]) -> Any:
+    # A thread of its own, so that its event loop never meets the caller's
+    # (Playwright's sync API, for one, keeps a loop running in its thread).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result()
+
+
+def pagefind_files(
+    recs: Sequence[SearchRecord],
+    digests: Sequence[str],
+    language: str,
+    cache: PluginCache | None,
+    *,
+    code: str,
+    limit: int = SHARD_RECORDS,
+) -> dict[str, bytes]:
+    """Every file under ``/pagefind/``: {path: bytes}.
+
+    ``digests[n]`` is a digest of ``recs[n]``; a shard's key is made of its
+    records' digests, ``code`` (a digest of the plugin's source), the language
+    and the Pagefind versions. Shards whose key is in the cache are reused; the
+    others are indexed one after the other, one Pagefind process at a time.
+
+    The first shard (by name) is the primary bundle at ``/pagefind/`` with
+    Pagefind's code; each other one is at ``/pagefind/shard-<bits>/`` with its
+    index data only.
+    """
+    versions = (version("pagefind"), version("pagefind_bin"))
+    groups = shards([rec.url for rec in recs], limit)
+    names = list(groups)
+    bundles: dict[str, dict[str, bytes]] = {}
+    missing: list[tuple[str, str]] = []
+    for name in names:
+        members = groups[name]
+        key = cache_key(versions, language, code, name, [digests[n] for n in members])
+        files = cache.load(f"pagefind-{name or 'all'}", key) if cache is not None else None
+        if files is None:
+            missing.append((name, key))
+        else:
+            bundles[name] = files
+
+    def build_missing() -> None:
+        for name, key in missing:
+            entries = [pagefind_record(recs[n], language) for n in groups[name]]
+            files = asyncio.run(_bundle(name, entries, language))
+            if cache is not None:
+                cache.store(f"pagefind-{name or 'all'}", key, files)
+            bundles[name] = files
+
+    if missing:
+        _in_own_thread(build_missing)
+
+    output: dict[str, bytes] = {}
+    dates: dict[str, str] = {}
+    for at, name in enumerate(names):
+        folder = "" if at == 0 else SHARD_FOLDER.format(name)
+        for path, data in bundles[name].items():
+            if path == DATES_FILE:
+                dates.update(json.loads(data))
+            elif at == 0 or INDEX_DATA.match(path):
+                output[folder + path] = data
+    output[SHARDS_FILE] = _json({"bundles": [SHARD_FOLDER.format(name) for name in names[1:]]})
+    output[DATES_FILE] = _json(dict(sorted(dates.items())))
+    return dict(sorted(output.items()))
