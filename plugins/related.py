@@ -406,22 +406,26 @@ class Ranking:
 
     def lists(self, cache: PluginCache | None) -> list[list[tuple[int, float]]]:
         """For each document, ``(index, score)`` of its best matches, as `rank`."""
+        return self.matches(cache).lists(self.count)
+
+    def matches(self, cache: PluginCache | None) -> Matches:
+        """Each document's best matches (its first ``count`` are `rank`'s lists)."""
         n = len(self.documents)
-        if n == 0 or self.count <= 0:
-            self.stats = {"path": "empty"}
-            return [[] for _ in self.documents]
         slugs = [d.slug for d in self.documents]
-        if cache is None or len(set(slugs)) != n:  # nothing to reuse or keep: `rank`
+        if n == 0 or self.count <= 0 or cache is None or len(set(slugs)) != n:
+            # Nothing to reuse or keep: `rank`.
             self.stats = {"path": "full", "tokenised": n, "computed_rows": n}
-            return rank(
+            if n == 0 or self.count <= 0:
+                return Matches.of_cells(n, *(np.zeros(0, np.int64),) * 2, np.zeros(0), 1)
+            features, _ = feature_matrix(
                 self.documents,
-                self.excluded,
                 self.threads,
-                count=self.count,
                 tag_weight=self.weights[0],
                 thread_weight=self.weights[1],
                 terms=self.terms,
             )
+            cells = similarity.top_match_cells(features, self.excluded, self.count)
+            return Matches.of_cells(n, *cells, self.count)
         self.seconds, self._clock = {}, time.perf_counter()
         texts = [_digest(Texts._text(d).encode()) for d in self.documents] if self.text else []
         left_out = [sorted(slugs[j] for j in others) for others in self.excluded]
@@ -440,7 +444,7 @@ class Ranking:
         self._lap("load the stored lists")
         if state is not None and state.inputs == inputs and state.slugs == slugs:
             self.stats = {"path": "unchanged", "tokenised": 0, "computed_rows": 0}
-            return state.matches.lists(self.count)
+            return state.matches
         self.stats = {"tokenised": 0}
         counts = self._counts(cache, texts) if self.text else None
         features, names = feature_matrix(
@@ -465,7 +469,7 @@ class Ranking:
         self._lap("scores and top-k")
         cache.store("state", key, State(inputs, slugs, rows, excluded, matches).files())
         self._lap("store the lists")
-        return matches.lists(self.count)
+        return matches
 
     def _load(self, cache: PluginCache, key: str) -> State | None:
         files = cache.load("state", key)
@@ -694,23 +698,17 @@ def related_items(
         tag_weight=tag_weight,
         thread_weight=thread_weight,
     )
-    ranked = ranking.lists(cache)
+    matches = ranking.matches(cache)
     if stats is not None:
         stats.update(ranking.stats, seconds=ranking.seconds)
-    return Related(
-        items=MappingProxyType(
-            {
-                item.slug: tuple(items[j] for j, _ in best)
-                for item, best in zip(items, ranked, strict=True)
-            }
-        ),
-        scores=MappingProxyType(
-            {
-                item.slug: tuple(score for _, score in best)
-                for item, best in zip(items, ranked, strict=True)
-            }
-        ),
-    )
+    columns, scores = matches.columns.tolist(), matches.scores.tolist()
+    starts = matches.indptr.tolist()
+    chosen, scored = {}, {}
+    for item, start, stop in zip(items, starts, starts[1:], strict=False):
+        stop = min(stop, start + count)
+        chosen[item.slug] = tuple([items[j] for j in columns[start:stop]])
+        scored[item.slug] = tuple(scores[start:stop])
+    return Related(items=MappingProxyType(chosen), scores=MappingProxyType(scored))
 
 
 def check_weights(options: Mapping[str, Any], name: str) -> list[Diagnostic]:
