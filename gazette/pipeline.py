@@ -212,7 +212,7 @@ def _plugin_timing(
 
 def save_pages(path: Path | None, renderer: PageRenderer) -> Callable[[Path], None]:
     """Keep the page records once the new site is in place (before the writer's manifest)."""
-    return lambda output: save_records(path, output, Records(renderer.salt, renderer.records))
+    return lambda output: save_records(path, output, renderer.result())
 
 
 def check_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:

@@ -23,22 +23,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-VERSION = "gazette-pages-1"
+VERSION = "gazette-pages-2"
 
 
 @dataclass(frozen=True)
 class PageRecord:
+    """A page's key, and its reads: indices into ``Records.paths`` with their digests."""
+
     key: bytes
-    reads: tuple[tuple[tuple, bytes], ...]
+    reads: tuple[int, ...]
+    digests: tuple[bytes, ...]
 
 
 @dataclass(frozen=True)
 class Records:
     salt: bytes
     pages: dict[str, PageRecord]
+    paths: tuple[tuple, ...] = ()  # every recorded read once; pages refer to them by index
 
 
 EMPTY = Records(b"", {})
+
+
+def compact(records: Records) -> Records:
+    """Drop paths no page refers to any more, renumbering the pages' reads."""
+    used = sorted({index for page in records.pages.values() for index in page.reads})
+    if len(used) == len(records.paths):
+        return records
+    renumber = {old: new for new, old in enumerate(used)}
+    pages = {
+        url: PageRecord(page.key, tuple(renumber[i] for i in page.reads), page.digests)
+        for url, page in records.pages.items()
+    }
+    return Records(records.salt, pages, tuple(records.paths[i] for i in used))
 
 
 def load_records(path: Path | None, output: Path) -> Records:
@@ -52,10 +69,16 @@ def load_records(path: Path | None, output: Path) -> Records:
             return EMPTY
         if data.get("output") != str(output):
             return EMPTY
-        salt, pages = data["salt"], data["pages"]
-        if not isinstance(salt, bytes) or not isinstance(pages, dict):
+        salt, pages, paths = data["salt"], data["pages"], data["paths"]
+        if not (isinstance(salt, bytes) and isinstance(pages, dict) and isinstance(paths, tuple)):
             return EMPTY
-        return Records(salt, pages)
+        count = len(paths)
+        for page in pages.values():  # a damaged record must cost a render, not a crash
+            if not isinstance(page, PageRecord) or len(page.reads) != len(page.digests):
+                return EMPTY
+            if page.reads and not (min(page.reads) >= 0 and max(page.reads) < count):
+                return EMPTY
+        return Records(salt, pages, paths)
     except Exception:
         return EMPTY
 
@@ -64,7 +87,14 @@ def save_records(path: Path | None, output: Path, records: Records) -> None:
     """Write the records atomically (temporary file, then rename)."""
     if path is None:
         return
-    data = {"version": VERSION, "output": str(output), "salt": records.salt, "pages": records.pages}
+    records = compact(records)
+    data = {
+        "version": VERSION,
+        "output": str(output),
+        "salt": records.salt,
+        "pages": records.pages,
+        "paths": records.paths,
+    }
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,8 +108,12 @@ def save_records(path: Path | None, output: Path, records: Records) -> None:
             path.unlink()
 
 
-def describe(path: tuple) -> str:
-    """A recorded read as template-like text: ``gazette.data.get('tags').url_of('5G')``."""
+def describe(path: tuple, generic: bool = False) -> str:
+    """A recorded read as template-like text: ``gazette.data.get('tags').url_of('5G')``.
+
+    ``generic`` leaves out the arguments of calls and keys (``url_of(…)``), so
+    that reasons can be counted: "40 read changed: ...of_page(…)".
+    """
     if path and path[0] == "§template":
         return f"template {path[1]}"
     text = str(path[0]) if path else ""
@@ -88,10 +122,10 @@ def describe(path: tuple) -> str:
         if kind == "a":
             text += f".{step[1]}"
         elif kind == "i":
-            text += f"[{_argument(step[1])}]"
+            text += "[…]" if generic else f"[{_argument(step[1])}]"
         elif kind == "c":
             args = [_argument(a) for a in step[1]] + [f"{k}={_argument(v)}" for k, v in step[2]]
-            text += f"({', '.join(args)})"
+            text += "(…)" if generic and args else f"({', '.join(args)})"
         elif kind == "in":
             text = f"{_argument(step[1])} in {text}"
         elif kind == "ix":

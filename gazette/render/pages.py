@@ -110,7 +110,9 @@ class PageRenderer:
         self.salt = salt
         self.theme = find_theme(project)
         self.fingerprint = Fingerprinter()
-        self.recorder = Recorder(self.fingerprint)
+        same = previous.salt == salt
+        # The last build's paths keep their numbers, so its records stay valid.
+        self.recorder = Recorder(self.fingerprint, site, previous.paths if same else ())
         globals_ = {"site": site.config.site, "menu": menu}
         self.env = make_environment(self.theme, urls, globals_, self.recorder)
         self.env.globals["gazette"] = Tracked(site, ("gazette",), self.recorder, self.env)
@@ -118,10 +120,10 @@ class PageRenderer:
         self._plain_args = (self.theme, urls, {**globals_, "gazette": site})
         roots = {"gazette": site, "§template": self.env.template_digests}
         self.replayer = Replayer(self.env, roots, self.fingerprint)
-        self.previous = previous.pages if previous.salt == salt else {}
-        self.salt_changed = bool(previous.pages) and previous.salt != salt
+        self.previous = previous.pages if same else {}
+        self.salt_changed = bool(previous.pages) and not same
         self.records: dict[str, PageRecord] = {}
-        self._interned: dict[Any, Any] = {}
+        self._digests: dict[bytes, bytes] = {}
 
     def key(self, output: Any) -> bytes | None:
         try:
@@ -140,9 +142,9 @@ class PageRenderer:
             return "site-wide input changed" if self.salt_changed else "new page"
         if record.key != key:
             return "context changed"
-        changed = self.replayer.changed(record.reads)
+        changed = self.replayer.changed(record.reads, record.digests, self.recorder.paths)
         if changed is not None:
-            return f"read changed: {describe(changed)}"
+            return f"read changed: {describe(changed, generic=True)}"
         return None
 
     def render(self, output: Any, key: bytes | None) -> bytes:
@@ -156,7 +158,7 @@ class PageRenderer:
             finally:
                 reads = self.recorder.stop()
             if html is not None:
-                self.records[output.url] = PageRecord(key, self._intern(reads))
+                self.records[output.url] = self._record(key, reads)
                 return html.encode()
         if self._plain_env is None:
             self._plain_env = make_environment(*self._plain_args)
@@ -165,12 +167,13 @@ class PageRenderer:
     def keep(self, url: str, record_key: bytes) -> None:
         self.records[url] = self.previous[url]
 
-    def _intern(self, reads: dict) -> tuple:
-        table = self._interned
-        return tuple(
-            (table.setdefault(path, path), table.setdefault(digest, digest))
-            for path, digest in reads.items()
-        )
+    def _record(self, key: bytes, reads: dict[int, bytes]) -> PageRecord:
+        intern = self._digests.setdefault
+        return PageRecord(key, tuple(reads), tuple([intern(d, d) for d in reads.values()]))
+
+    def result(self) -> Records:
+        """The records to keep for the next build."""
+        return Records(self.salt, self.records, tuple(self.recorder.paths))
 
 
 def render_pages(

@@ -25,7 +25,8 @@ stale).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from typing import Any
 
 import jinja2
@@ -42,16 +43,36 @@ MISSING = b"undefined"
 _VALUE_TYPES = (str, int, float, bool, type(None))
 
 
+_UNKNOWN = object()
+
+
 class Untrackable(Exception):
     """A read whose inputs cannot be found again on the next build."""
 
 
 class Recorder:
-    """The reads of the page being rendered (a stack, for cached macro calls)."""
+    """The reads of the page being rendered (a stack, for cached macro calls).
 
-    def __init__(self, fingerprint: Fingerprinter):
+    The site does not change while a build renders, so the value a path
+    gives is the same on every page: ``seen`` keeps each path's digest and
+    result for the build, and a read made by a thousand pages is computed once.
+    """
+
+    def __init__(
+        self,
+        fingerprint: Fingerprinter,
+        site: Site | None = None,
+        paths: Sequence[Path] = (),
+    ):
         self.fingerprint = fingerprint
-        self._stack: list[dict[Path, bytes]] = []
+        self.site = site
+        # The path table: every path read so far (the last build's first, so
+        # that their numbers stay valid), and each path's number.
+        self.paths: list[Path] = list(paths)
+        self.ids: dict[Path, int] = {path: n for n, path in enumerate(self.paths)}
+        self.seen: dict[Path, tuple[int, bytes, Any]] = {}
+        self._plain: dict[int, tuple[Any, bool]] = {}
+        self._stack: list[dict[int, bytes]] = []
 
     @property
     def active(self) -> bool:
@@ -60,45 +81,82 @@ class Recorder:
     def start(self) -> None:
         self._stack.append({})
 
-    def stop(self) -> dict[Path, bytes]:
+    def stop(self) -> dict[int, bytes]:
+        """The reads since ``start``: path numbers and the digests read."""
         return self._stack.pop()
+
+    def number(self, path: Path) -> int:
+        number = self.ids.get(path)
+        if number is None:
+            number = self.ids[path] = len(self.paths)
+            self.paths.append(path)
+        return number
 
     def add(self, path: Path, digest: bytes) -> None:
         if self._stack:
-            self._stack[-1][path] = digest
+            self._stack[-1][self.number(path)] = digest
 
-    def extend(self, reads: dict[Path, bytes]) -> None:
+    def extend(self, reads: dict[int, bytes]) -> None:
         if self._stack:
             self._stack[-1].update(reads)
 
+    def is_plain(self, value: Any) -> bool:
+        """``_is_plain``, remembered by identity for the build."""
+        if type(value) in _VALUE_TYPES:
+            return True
+        known = self._plain.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        plain = _is_plain(value)
+        self._plain[id(value)] = (value, plain)
+        return plain
+
+    def encode(self, value: Any) -> Any:
+        """An argument as something the next build can turn back into a value.
+
+        Items and issues are found again by slug and id, so only the site's own
+        objects qualify: a changed copy made by a plugin would be found as the
+        original. Anything else makes the read ``Untrackable``.
+        """
+        if type(value) in _VALUE_TYPES:
+            return value
+        if isinstance(value, Tracked):
+            return ("§path", value._path)
+        site = self.site
+        if isinstance(value, Item) and site and site.item_by_slug.get(value.slug) is value:
+            return ("§item", value.slug)
+        if isinstance(value, Issue) and site and site.issue_by_id.get(value.id) is value:
+            return ("§issue", value.id)
+        if isinstance(value, tuple) and all(type(v) in _VALUE_TYPES for v in value):
+            return ("§tuple", value)
+        raise Untrackable(f"cannot record an argument of type {type(value).__name__}")
+
+
+def _is_scalar(value: Any) -> bool:
+    if type(value) in _VALUE_TYPES or isinstance(value, Markup | date):
+        return True
+    return isinstance(value, tuple | list) and all(_is_scalar(part) for part in value)
+
 
 def _is_plain(value: Any) -> bool:
-    """Values recorded by digest rather than wrapped: model values, not site-wide indexes."""
-    if type(value) in _VALUE_TYPES or isinstance(value, Markup):
+    """Values recorded by digest rather than wrapped.
+
+    Plain are scalars, model values (items, issues, sections, tags) and
+    sequences of them, and small plugin records made only of scalars (a feed
+    link's title and URL). A plugin object that holds items or mappings (a
+    feed with its items, an index) stays wrapped, so a page depends only on
+    the parts of it that its templates read.
+    """
+    if _is_scalar(value):
         return True
-    module = type(value).__module__
-    if module == "gazette.model" and not isinstance(value, Site):
-        return True
-    if isinstance(value, tuple | list) and len(value) <= 2000:
-        return all(_is_plain(part) for part in value)
+    kind = type(value)
+    if kind.__module__ == "gazette.model":
+        return kind is not Site
+    if isinstance(value, tuple | list):
+        return len(value) <= 2000 and all(_is_plain(part) for part in value)
     if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
-        return all(_is_plain(getattr(value, name)) for name in value.__dataclass_fields__)
-    return module in ("datetime",)
-
-
-def encode_argument(value: Any) -> Any:
-    """An argument as something the next build can turn back into a value."""
-    if isinstance(value, Tracked):
-        return ("§path", value._path)
-    if type(value) in _VALUE_TYPES:
-        return value
-    if isinstance(value, Item):
-        return ("§item", value.slug)
-    if isinstance(value, Issue):
-        return ("§issue", value.id)
-    if isinstance(value, tuple) and all(type(v) in _VALUE_TYPES for v in value):
-        return ("§tuple", value)
-    raise Untrackable(f"cannot record an argument of type {type(value).__name__}")
+        return all(_is_scalar(getattr(value, name)) for name in value.__dataclass_fields__)
+    return False
 
 
 class Tracked:
@@ -112,58 +170,82 @@ class Tracked:
         self._recorder = recorder
         self._env = env
 
-    def _result(self, step: tuple, value: Any) -> Any:
+    def _read(self, step: tuple, compute: Callable[[], Any], fact: bool = False) -> Any:
+        """Record the read ``step`` of this value (computed once per build) and return it."""
         path = (*self._path, step)
         recorder = self._recorder
+        known = recorder.seen.get(path)
+        if known is None:
+            known = recorder.seen[path] = self._first(path, compute(), fact)
+        if recorder._stack:
+            recorder._stack[-1][known[0]] = known[1]
+        return known[2]
+
+    def _first(self, path: Path, value: Any, fact: bool) -> tuple[int, bytes, Any]:
+        recorder = self._recorder
+        number = recorder.number(path)
+        if fact:
+            return number, recorder.fingerprint(value), value
         if isinstance(value, jinja2.Undefined):
-            recorder.add(path, MISSING)
-            return value
-        if _is_plain(value):
+            return number, MISSING, value
+        if recorder.is_plain(value):
             try:
-                recorder.add(path, recorder.fingerprint(value))
-                return value
+                return number, recorder.fingerprint(value), value
             except Unfingerprintable:
                 pass
-        recorder.add(path, WRAPPED + type(value).__qualname__.encode())
-        return Tracked(value, path, recorder, self._env)
-
-    def _fact(self, step: tuple, value: Any) -> Any:
-        self._recorder.add((*self._path, step), self._recorder.fingerprint(value))
-        return value
+        wrapped = Tracked(value, path, recorder, self._env)
+        return number, WRAPPED + type(value).__qualname__.encode(), wrapped
 
     def attr(self, name: str) -> Any:
-        return self._result(("a", name), plain_getattr(self._env, self._value, name))
+        path = (*self._path, ("a", name))
+        recorder = self._recorder
+        known = recorder.seen.get(path)
+        if known is None:
+            value = plain_getattr(self._env, self._value, name)
+            known = recorder.seen[path] = self._first(path, value, False)
+        if recorder._stack:
+            recorder._stack[-1][known[0]] = known[1]
+        return known[2]
 
     def item(self, key: Any) -> Any:
-        step = ("i", encode_argument(key))
-        return self._result(step, plain_getitem(self._env, self._value, unwrap(key)))
+        step = ("i", self._recorder.encode(key))
+        return self._read(step, lambda: plain_getitem(self._env, self._value, unwrap(key)))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        step = (
-            "c",
-            tuple(encode_argument(a) for a in args),
-            tuple(sorted((k, encode_argument(v)) for k, v in kwargs.items())),
-        )
-        value = self._value(*(unwrap(a) for a in args), **{k: unwrap(v) for k, v in kwargs.items()})
-        return self._result(step, value)
+        encode = self._recorder.encode
+        named = tuple(sorted((k, encode(v)) for k, v in kwargs.items())) if kwargs else ()
+        step = ("c", tuple([encode(a) for a in args]), named)
+        path = (*self._path, step)
+        recorder = self._recorder
+        known = recorder.seen.get(path)
+        if known is None:
+            value = self._value(
+                *[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()}
+            )
+            known = recorder.seen[path] = self._first(path, value, False)
+        if recorder._stack:
+            recorder._stack[-1][known[0]] = known[1]
+        return known[2]
 
     def __contains__(self, key: Any) -> bool:
-        return self._fact(("in", encode_argument(key)), unwrap(key) in self._value)
+        step = ("in", self._recorder.encode(key))
+        return self._read(step, lambda: unwrap(key) in self._value, fact=True)
 
     def __bool__(self) -> bool:
-        return self._fact(("bool",), bool(self._value))
+        return self._read(("bool",), lambda: bool(self._value), fact=True)
 
     def __len__(self) -> int:
-        return self._fact(("len",), len(self._value))
+        return self._read(("len",), lambda: len(self._value), fact=True)
 
     def __iter__(self) -> Iterator[Any]:
         values = list(self._value)
-        self._fact(("len",), len(values))
+        self._read(("len",), lambda: len(values), fact=True)
         for index, value in enumerate(values):
-            yield self._result(("ix", index), value)
+            yield self._read(("ix", index), lambda value=value: value)
 
     def __eq__(self, other: Any) -> bool:
-        return self._fact(("eq", encode_argument(other)), self._value == unwrap(other))
+        step = ("eq", self._recorder.encode(other))
+        return self._read(step, lambda: self._value == unwrap(other), fact=True)
 
     def __ne__(self, other: Any) -> bool:
         return not self.__eq__(other)
@@ -171,14 +253,17 @@ class Tracked:
     __hash__ = None  # type: ignore[assignment]
 
     def __str__(self) -> str:
-        return self._fact(("str",), str(self._value))
+        return self._read(("str",), lambda: str(self._value), fact=True)
 
     def __html__(self) -> str:
-        return self._fact(("html",), Markup(self._value.__html__()))
+        return self._read(("html",), lambda: Markup(self._value.__html__()), fact=True)
 
 
 def unwrap(value: Any) -> Any:
     return value._value if isinstance(value, Tracked) else value
+
+
+_GETITEM = jinja2.Environment.getitem
 
 
 def plain_getattr(env: jinja2.Environment, obj: Any, name: str) -> Any:
@@ -209,12 +294,19 @@ class TrackingEnvironment(jinja2.Environment):
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is Tracked:
             return obj.attr(attribute)
-        return super().getattr(obj, attribute)
+        try:  # jinja2.Environment.getattr, inlined: this runs for every attribute
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if type(obj) is Tracked:
             return obj.item(argument)
-        return super().getitem(obj, argument)
+        return _GETITEM(self, obj, argument)
 
 
 class Replayer:
@@ -225,20 +317,31 @@ class Replayer:
         self._roots = roots
         self._fingerprint = fingerprint
         self._values: dict[Path, Any] = {}
-        self._digests: dict[Path, bytes | None] = {}
+        self._by_index: dict[int, bytes | None] = {}
 
-    def changed(self, reads: Trace) -> Path | None:
-        """The first read whose value digest differs from the recorded one, or None."""
-        digests = self._digests
-        for path, expected in reads:
-            found = digests.get(path, b"")
-            if found == b"":
-                found = digests[path] = self._digest(path)
-            if found != expected:
-                return path
+    def changed(
+        self, reads: Sequence[int], expected: Sequence[bytes], paths: Sequence[Path]
+    ) -> Path | None:
+        """The first read whose value digest differs from the recorded one, or None.
+
+        ``reads`` are indices into ``paths``; each path is evaluated once per build.
+        """
+        known = self._by_index
+        for index, digest in zip(reads, expected, strict=True):
+            found = known.get(index, _UNKNOWN)
+            if found is _UNKNOWN:
+                found = known[index] = self._digest(paths[index], digest.startswith(WRAPPED))
+            if found != digest:
+                return paths[index]
         return None
 
-    def _digest(self, path: Path) -> bytes | None:
+    def _digest(self, path: Path, was_wrapped: bool) -> bytes | None:
+        """The digest of the value at ``path`` now, in the form it was recorded in.
+
+        A value recorded by digest is digested again: equal digests mean equal
+        values. A value that was wrapped is compared by type only; the reads
+        the template made inside it are recorded (and checked) on their own.
+        """
         try:
             value = self._value(path)
         except Exception:  # the read fails now: the page must render (and say why)
@@ -247,15 +350,12 @@ class Replayer:
             return MISSING
         if path[0] == "§template":
             return value
-        last = path[-1][0]
-        if last in ("in", "bool", "len", "eq", "str", "html"):
+        if was_wrapped:
+            return WRAPPED + type(value).__qualname__.encode()
+        try:
             return self._fingerprint(value)
-        if _is_plain(value):
-            try:
-                return self._fingerprint(value)
-            except Unfingerprintable:
-                pass
-        return WRAPPED + type(value).__qualname__.encode()
+        except Unfingerprintable:
+            return None
 
     def _value(self, path: Path) -> Any:
         if path in self._values:

@@ -1,0 +1,327 @@
+"""Incremental builds equal builds from scratch, byte for byte (issue 12).
+
+Hypothesis draws random sequences of edits an editor makes (bodies, titles,
+tags, dates that move items between archive pages, drafts, new, deleted and
+renamed items, slug changes, tag merges in ``tags.yml``, glossary and issue
+edits, template edits), builds incrementally after each one with the cache and
+the previous ``site/``, and compares the final tree with a build from nothing.
+A wrong dependency may only cost time: any difference is a stale page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gazette.diagnostics import ContentError
+from gazette.model import BuildOptions
+from gazette.pipeline import BuildRequest, build_site
+from gazette.render.templates import BUILTIN_THEME
+from helpers import GLOSSARY_YML, NOW, SITE_TOML, TAGS_YML
+
+PLUGINS = """
+[plugins.tags]
+page_size = 2
+[plugins.crosslinks]
+[plugins.related]
+count = 2
+[plugins.glossary]
+[plugins.sections]
+page_size = 2
+[plugins.archive]
+page_size = 2
+[plugins.events]
+[plugins.feeds]
+limit = 3
+[plugins.sitemap]
+"""
+
+ISSUE = """---
+id: "{id}"
+number: {number}
+title: "Issue {id}"
+date: {date}
+---
+
+Intro of {id}{extra}.
+
+## Takeaways
+
+- A takeaway about MIIT.
+"""
+
+TAG_CHOICES = ["5G", "MIIT", "AI", "Cybersecurity", "Standardisation", "standards", "#5g"]
+DATES = ["2020-06-02", "2020-06-20", "2020-07-15", "2020-08-01", "2020-09-12", "2021-01-05"]
+WORDS = ["alpha", "beta", "gamma", "delta", "MIIT", "SAC", "network", "standard"]
+
+
+class Project:
+    """A small project on disk with every plugin but search, and an editor's clock."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.clock = 1_600_000_000
+        self.write("site.toml", SITE_TOML + PLUGINS)
+        self.write("content/tags.yml", TAGS_YML)
+        self.write("content/glossary.yml", GLOSSARY_YML)
+        self.write("content/issues/2020-06.md", self.issue("2020-06", 1, "2020-07-31"))
+        self.write("content/issues/2020-08.md", self.issue("2020-08", 2, "2020-09-30"))
+        self.slugs: list[str] = []
+        for n in range(5):
+            self.new_item(n)
+        self.edit_item(1, lambda text: text.replace("---\n\n", "follows: item-0\n---\n\n", 1))
+        self.edit_item(2, lambda text: text + "\nSee [[item-0]] and [[item-1]].\n")
+
+    @staticmethod
+    def issue(issue_id: str, number: int, date: str, extra: str = "") -> str:
+        return ISSUE.format(id=issue_id, number=number, date=date, extra=extra)
+
+    def write(self, relative: str, text: str) -> None:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        self.touch(path)
+
+    def touch(self, path: Path) -> None:
+        """Each save a second after the last, as an editor's would be."""
+        self.clock += 1
+        os.utime(path, ns=(self.clock * 10**9, self.clock * 10**9))
+
+    def path_of(self, slug: str) -> Path:
+        matches = [
+            p
+            for p in (self.root / "content/items").rglob("*.md")
+            if p.stem == slug or f"slug: {slug}\n" in p.read_text()
+        ]
+        return matches[0]
+
+    def new_item(self, n: int) -> None:
+        slug = f"item-{n}"
+        issue = "2020-06" if n % 2 else "2020-08"
+        event = "kind: event\nstart: 2020-07-01T09:00:00+01:00\nonline: true\n" if n == 3 else ""
+        text = (
+            f'---\ntitle: "Item {n} on networks"\ndate: {DATES[n % len(DATES)]}\n'
+            f'issue: "{issue}"\nsection: {"ict" if n % 3 else "horizontal"}\n'
+            f'tags: ["{TAG_CHOICES[n % 5]}"]\nsummary: "Summary {n}."\n{event}---\n\n'
+            f"Body of item {n} about MIIT and SAC standards.\n"
+        )
+        self.write(f"content/items/{issue}/{slug}.md", text)
+        self.slugs.append(slug)
+
+    def edit_item(self, index: int, change) -> None:  # type: ignore[no-untyped-def]
+        slug = self.slugs[index % len(self.slugs)]
+        path = self.path_of(slug)
+        path.write_text(change(path.read_text()), encoding="utf-8")
+        self.touch(path)
+
+    def front(self, index: int, key: str, value: str) -> None:
+        pattern = re.compile(rf"^{key}: .*\n", re.M)
+
+        def change(text: str) -> str:
+            line = f"{key}: {value}\n"
+            if pattern.search(text):
+                return pattern.sub(line, text, count=1)
+            return text.replace("\n---\n", f"\n{line}---\n", 1)
+
+        self.edit_item(index, change)
+
+    def replace_everywhere(self, old: str, new: str) -> None:
+        """Follow a slug change in every link and relation (an editor would)."""
+        for path in (self.root / "content/items").rglob("*.md"):
+            text = path.read_text()
+            changed = text.replace(f"[[{old}]]", f"[[{new}]]" if new else "")
+            changed = changed.replace(f"follows: {old}\n", f"follows: {new}\n" if new else "")
+            if changed != text:
+                path.write_text(changed, encoding="utf-8")
+                self.touch(path)
+
+    def apply(self, op: tuple) -> None:
+        kind, n, word = op
+        if kind == "body":
+            target = self.slugs[(n + 1) % len(self.slugs)]
+            link = f" See [[{target}]]." if n % 3 == 0 else ""
+            self.edit_item(n, lambda text: text + f"\nMore on {word}.{link}\n")
+        elif kind == "title":
+            self.front(n, "title", f'"Item about {word}"')
+        elif kind == "summary":
+            self.front(n, "summary", f'"Now about {word}."')
+        elif kind == "tags":
+            tags = sorted({TAG_CHOICES[n % 7], TAG_CHOICES[len(word) % 7]})
+            self.front(n, "tags", "[" + ", ".join(f'"{t}"' for t in tags) + "]")
+        elif kind == "date":
+            self.front(n, "date", DATES[(n + len(word)) % len(DATES)])
+        elif kind == "draft":
+            path = self.path_of(self.slugs[n % len(self.slugs)])
+            self.front(n, "draft", "false" if "draft: true" in path.read_text() else "true")
+        elif kind == "new":
+            self.new_item(len(self.slugs) + 10 * n)
+        elif kind == "delete" and len(self.slugs) > 2:
+            slug = self.slugs.pop(n % len(self.slugs))
+            self.path_of(slug).unlink()
+            self.replace_everywhere(slug, "")
+        elif kind == "rename":
+            slug = self.slugs[n % len(self.slugs)]
+            path, new = self.path_of(slug), f"{slug}-{word.lower()}"
+            if "slug:" not in path.read_text() and not (path.parent / f"{new}.md").exists():
+                path.rename(path.parent / f"{new}.md")
+                self.touch(path.parent / f"{new}.md")
+                self.slugs[n % len(self.slugs)] = new
+                self.replace_everywhere(slug, new)
+        elif kind == "slug":
+            slug = self.slugs[n % len(self.slugs)]
+            new = f"s-{slug}-{word.lower()}"
+            self.front(n, "slug", new)
+            self.slugs[n % len(self.slugs)] = new
+            self.replace_everywhere(slug, new)
+        elif kind == "merge":  # Cybersecurity becomes an alias of 5G
+            text = (self.root / "content/tags.yml").read_text()
+            merged = text.replace(
+                "  Cybersecurity:\n    group: ict\n    description: Security of networks.\n", ""
+            ).replace(
+                "    description: Mobile networks.\n",
+                "    description: Mobile networks.\n    aliases: [Cybersecurity]\n",
+            )
+            self.write("content/tags.yml", merged)
+        elif kind == "describe":
+            text = (self.root / "content/tags.yml").read_text()
+            self.write("content/tags.yml", text.replace("The ministry.", f"The {word} ministry."))
+        elif kind == "glossary":
+            self.write("content/glossary.yml", GLOSSARY_YML + f"{word.upper()}X: {word} words\n")
+        elif kind == "issue":
+            self.write("content/issues/2020-06.md", self.issue("2020-06", 1, "2020-07-31", word))
+        elif kind == "template":
+            name = ["item.html", "_macros.html", "base.html", "tag.html"][n % 4]
+            source = (BUILTIN_THEME / "templates" / name).read_text()
+            self.write(f"theme/templates/{name}", source + f"<!-- {word} -->\n")
+
+
+OPS = st.tuples(
+    st.sampled_from(
+        [
+            "body",
+            "title",
+            "summary",
+            "tags",
+            "date",
+            "draft",
+            "new",
+            "delete",
+            "rename",
+            "slug",
+            "merge",
+            "describe",
+            "glossary",
+            "issue",
+            "template",
+        ]
+    ),
+    st.integers(0, 20),
+    st.sampled_from(WORDS),
+)
+
+
+def build(project: Path, output: Path | None = None, cache: bool = True) -> object:
+    request = BuildRequest(project, BuildOptions(now=NOW), output=output, use_cache=cache)
+    try:
+        build_site(request)
+    except ContentError as exc:
+        return sorted(d.format() for d in exc.diagnostics)
+    return None
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def check_sequence(ops: list[tuple]) -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary) / "project"
+        project = Project(root)
+        assert build(root) is None
+        outcome = None
+        for op in ops:
+            project.apply(op)
+            outcome = build(root)
+        scratch = Path(temporary) / "scratch"
+        assert build(root, scratch, cache=False) == outcome
+        if outcome is None:
+            incremental, fresh = tree(root / "site"), tree(scratch)
+            assert sorted(incremental) == sorted(fresh)
+            stale = [name for name in fresh if incremental[name] != fresh[name]]
+            assert not stale, f"stale after {ops}: {stale[:5]}"
+
+
+@settings(
+    max_examples=int(os.environ.get("GAZETTE_INCREMENTAL_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(st.lists(OPS, min_size=1, max_size=4))
+def test_incremental_build_equals_a_build_from_scratch(ops):
+    check_sequence(ops)
+
+
+@pytest.mark.parametrize(
+    "ops",
+    [
+        [("template", 0, "alpha")],
+        [("merge", 3, "beta")],
+        [("delete", 1, "gamma"), ("new", 2, "delta")],
+        [("date", 0, "network"), ("draft", 2, "SAC")],
+        [("slug", 0, "alpha"), ("body", 2, "beta")],
+    ],
+)
+def test_named_edit_sequences(ops):
+    check_sequence(ops)
+
+
+def test_second_build_reuses_every_page_and_an_edit_renders_few(tmp_path):
+    project = Project(tmp_path / "p")
+    request = BuildRequest(project.root, BuildOptions(now=NOW))
+    build_site(request)
+    warm = build_site(request)
+    assert sum(t.rendered for t in warm.plugins) == 0
+    assert sum(t.reused for t in warm.plugins) > 20
+    project.apply(("body", 4, "alpha"))
+    edited = build_site(request)
+    rendered = {t.name: t.rendered for t in edited.plugins if t.rendered}
+    # The item itself, and the related lists that may change with its text.
+    assert rendered["items"] <= len(project.slugs)
+    assert sum(rendered.values()) < sum(t.reused for t in edited.plugins)
+
+
+def test_a_hand_edited_page_in_site_is_rendered_again(tmp_path):
+    project = Project(tmp_path / "p")
+    request = BuildRequest(project.root, BuildOptions(now=NOW))
+    build_site(request)
+    page = project.root / "site/items/item-1/index.html"
+    original = page.read_bytes()
+    page.write_bytes(b"vandalised")
+    build_site(request)
+    assert page.read_bytes() == original
+
+
+def test_damaged_page_records_cost_a_render_not_a_crash(tmp_path):
+    project = Project(tmp_path / "p")
+    request = BuildRequest(project.root, BuildOptions(now=NOW))
+    build_site(request)
+    before = tree(project.root / "site")
+    records = project.root / ".gazette-cache/pages.pickle"
+    records.write_bytes(b"\x80\x05garbage")
+    result = build_site(request)
+    assert sum(t.reused for t in result.plugins) == 0
+    assert tree(project.root / "site") == before
+    shutil.rmtree(project.root / ".gazette-cache")
+    assert build(project.root) is None
