@@ -14,7 +14,12 @@ each of four cases:
 - *cold*: with an empty ``PluginCache`` (a temporary folder), which it fills;
 - *warm*: again with that cache, nothing changed;
 - *one-edit*: a sentence appended to the text of the middle item (by slug), a
-  different one each time, as ``run.py``'s one-edit build does.
+  different one each time, as ``run.py``'s one-edit build does;
+- *one-tags*: that item's tags replaced by another tag;
+- *one-added*: a copy of that item with the sentence added under a new slug.
+
+Each change starts from the archive as it is (the cache is brought back to it
+between cases, untimed).
 
 It prints the fastest run and the median in seconds (the budget is 3 s at
 10,000 items), how the cache was used, and checks that every cached result
@@ -67,14 +72,24 @@ def load_site(project: Path, cache_path: Path) -> tuple[Site, tuple]:
     return with_rendered(site, rendered), plugins
 
 
-def edited(site: Site, crosslinks, n: int) -> Site:  # type: ignore[no-untyped-def]
-    """The site with a sentence appended to the middle item's text, crosslinks rerun."""
-    middle = sorted(item.slug for item in site.items)[len(site.items) // 2]
+def edited(site: Site, crosslinks, n: int, how: str = "text") -> Site:  # type: ignore[no-untyped-def]
+    """The site after one change to the middle item (by slug), crosslinks rerun.
+
+    ``text``: a sentence appended to its text; ``tags``: its tags replaced by
+    another one; ``add``: a copy of it with that sentence, under another slug.
+    """
+    middle = sorted(site.items, key=lambda item: item.slug)[len(site.items) // 2]
     sentence = f"The benchmark appended this sentence to measure a one-item rebuild ({n + 1})."
-    items = tuple(
-        replace(item, text=f"{item.text}\n{sentence}") if item.slug == middle else item
-        for item in site.items
-    )
+    tags = sorted({tag for item in site.items for tag in item.tags} - set(middle.tags))
+    changed = {
+        "text": [replace(middle, text=f"{middle.text}\n{sentence}")],
+        "tags": [replace(middle, tags=(tags[n % len(tags)],))],
+        "add": [
+            middle,
+            replace(middle, slug=f"{middle.slug}-{n}", text=f"{middle.text}\n{sentence}"),
+        ],
+    }[how]
+    items = tuple(item for item in site.items if item.slug != middle.slug) + tuple(changed)
     return run_link(replace(site, items=items, data={}), [crosslinks])
 
 
@@ -160,7 +175,14 @@ def main() -> int:
         )
         return time.perf_counter() - start, result, stats
 
-    times: dict[str, list[float]] = {"no cache": [], "cold": [], "warm": [], "one-edit": []}
+    times: dict[str, list[float]] = {
+        "no cache": [],
+        "cold": [],
+        "warm": [],
+        "one-edit": [],
+        "one-tags": [],
+        "one-added": [],
+    }
     notes: dict[str, dict] = {}
     for n in range(max(1, args.repeat)):
         seconds, scratch, _ = run(site, None)
@@ -171,11 +193,13 @@ def main() -> int:
                 seconds, result, notes[case] = run(site, cache)
                 times[case].append(seconds)
                 assert result.scores == scratch.scores and _slugs(result) == _slugs(scratch)
-            changed = edited(site, crosslinks, n)
-            seconds, result, notes["one-edit"] = run(changed, cache)
-            times["one-edit"].append(seconds)
-            _, expected, _ = run(changed, None)
-            assert result.scores == expected.scores and _slugs(result) == _slugs(expected)
+            for case, how in (("one-edit", "text"), ("one-tags", "tags"), ("one-added", "add")):
+                changed = edited(site, crosslinks, n, how)
+                seconds, result, notes[case] = run(changed, cache)
+                times[case].append(seconds)
+                _, expected, _ = run(changed, None)
+                assert result.scores == expected.scores and _slugs(result) == _slugs(expected)
+                run(site, cache)  # back to the archive as it is, for the next case
     shown = sum(len(scratch.of(item.slug)) for item in site.items)
     print(f"related items for {len(site.items)} items ({shown} shown), budget {BUDGET_S:.0f} s:")
     for case, values in times.items():
