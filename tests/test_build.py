@@ -295,7 +295,7 @@ def test_disk_full_while_writing_is_a_usage_error_and_keeps_old_site(tmp_path, m
     import errno
     import multiprocessing
 
-    import gazette.output.write
+    import gazette.output.writer_process
 
     project = make_project(tmp_path, {"content/items/a.md": item()})
     build_site(_request(project))
@@ -309,7 +309,7 @@ def test_disk_full_while_writing_is_a_usage_error_and_keeps_old_site(tmp_path, m
         with open(path, "wb") as handle:
             handle.write(data)
 
-    monkeypatch.setattr(gazette.output.write, "_write_file", full)
+    monkeypatch.setattr(gazette.output.writer_process, "_write_file", full)
     with pytest.raises(UsageError) as raised:
         build_site(_request(project, base_url="https://other.example/"))
     message = str(raised.value)

@@ -325,3 +325,95 @@ def test_damaged_page_records_cost_a_render_not_a_crash(tmp_path):
     assert tree(project.root / "site") == before
     shutil.rmtree(project.root / ".gazette-cache")
     assert build(project.root) is None
+
+
+def test_a_warm_build_updates_the_spare_in_place(tmp_path):
+    project = Project(tmp_path / "p")
+    request = BuildRequest(project.root, BuildOptions(now=NOW))
+    build_site(request)
+    build_site(request)  # the first site becomes the spare
+    spare = project.root / ".site-spare"
+    assert spare.is_dir() and tree(spare) == tree(project.root / "site")
+    project.apply(("body", 4, "alpha"))
+    result = build_site(request)
+    written = sum(t.written for t in result.plugins)
+    assert 0 < written < 15  # the edited item and the listings that show it
+    assert tree(project.root / "site") == tree(spare) | {
+        name: data
+        for name, data in tree(project.root / "site").items()
+        if tree(spare).get(name) != data
+    }
+    # A hand-edited spare is never published: its file is replaced.
+    (spare / "items/item-1/index.html").write_bytes(b"junk")
+    (spare / "junk.html").write_bytes(b"junk")
+    project.apply(("title", 2, "gamma"))
+    build_site(request)
+    scratch = tmp_path / "scratch"
+    assert build(project.root, scratch, cache=False) is None
+    assert tree(project.root / "site") == tree(scratch)
+
+
+def test_a_killed_build_leaves_a_complete_site_and_the_next_build_is_right(tmp_path):
+    """SIGKILL at many moments of incremental builds (bench/generate.py, 200 items)."""
+    import random
+    import signal
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    root = tmp_path / "archive"
+    subprocess.run(
+        [
+            sys.executable,
+            str(repo / "bench/generate.py"),
+            "--items",
+            "200",
+            "--plugins",
+            "sample",
+            "--out",
+            str(root),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    toml = root / "site.toml"
+    toml.write_text(toml.read_text().replace("[plugins.search]\n", ""))
+    command = [
+        sys.executable,
+        str(repo / "build.py"),
+        "build",
+        "--project",
+        str(root),
+        "--now",
+        "2024-01-01T00:00:00+00:00",
+    ]
+    subprocess.run(command, check=True, capture_output=True)
+    items = sorted((root / "content/items").rglob("*.md"))
+    rng = random.Random(7)
+    outcomes = set()
+    for trial in range(8):
+        old = tree(root / "site")
+        target = items[rng.randrange(len(items))]
+        target.write_text(target.read_text() + f"\nEdit number {trial}.\n")
+        scratch = tmp_path / f"scratch-{trial}"
+        expected_build = subprocess.run(
+            [*command, "--output", str(scratch)], capture_output=True, check=True
+        )
+        assert expected_build.returncode == 0
+        new = tree(scratch)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            process.wait(timeout=rng.uniform(0.3, 3.0))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        if (root / "site").exists():
+            now = tree(root / "site")
+            assert now in (old, new), f"trial {trial}: site/ is neither the old nor the new site"
+            outcomes.add("old" if now == old else "new")
+        else:  # killed between the two renames of the swap: the next build puts it back
+            assert list(root.glob(".site-old-*"))
+            outcomes.add("missing")
+        subprocess.run(command, check=True, capture_output=True)
+        assert tree(root / "site") == new, f"trial {trial}: the build after the kill is wrong"
+    assert "old" in outcomes  # at least one kill landed inside a build

@@ -1,21 +1,29 @@
-"""Write the site atomically: into a temporary folder, then swap it in.
+"""Write the site atomically: into a folder beside ``site/``, then swap it in.
 
 A failed, interrupted or killed build leaves the previous ``site/`` untouched;
-a temporary folder left behind by a kill is removed by the next build. A lock
-(``fcntl.flock``, released by the kernel when a process dies) makes a second
-concurrent build fail fast instead of racing the first.
+a folder left behind by a kill is removed (or, if ``site/`` itself is missing,
+put back) by the next build. A lock (``fcntl.flock``, released by the kernel
+when a process dies) makes a second concurrent build fail fast instead of
+racing the first.
+
+Double buffering: the site that a swap replaces is kept as ``.site-spare``
+beside ``site/``, with its manifest in the cache. The next build updates the
+spare in place to the new site (only the files that differ) and swaps again,
+so a warm build touches a handful of files instead of linking thousands into
+a fresh folder. The spare's manifest is deleted before the spare is changed
+and written only after a successful swap: a spare whose manifest is missing
+is discarded, and the build writes a fresh folder as the first one did.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
+import uuid
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -23,6 +31,7 @@ from pathlib import Path
 
 from gazette.diagnostics import UsageError
 from gazette.output.urls import output_path
+from gazette.output.writer_process import write_files
 from gazette.parallel import pool_context
 
 
@@ -42,6 +51,11 @@ def check_output_dir(output: Path, project: Path) -> None:
         )
 
 
+# File descriptors of the locks this process holds: the forked writer closes
+# them, so that a killed build's writer can never keep the lock.
+HELD_LOCKS: set[int] = set()
+
+
 @contextlib.contextmanager
 def build_lock(lock_path: Path) -> Iterator[None]:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,16 +67,46 @@ def build_lock(lock_path: Path) -> Iterator[None]:
                 f"{lock_path}: another Gazette build of this project is running. "
                 "Fix: wait for it to finish"
             ) from None
+        HELD_LOCKS.add(handle.fileno())
         try:
             yield
         finally:
+            HELD_LOCKS.discard(handle.fileno())
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _leftovers(output: Path) -> list[Path]:
-    return sorted(output.parent.glob(f".{output.name}-tmp-*")) + sorted(
-        output.parent.glob(f".{output.name}-old-*")
-    )
+    return [
+        path
+        for kind in ("tmp", "old", "trash")
+        for path in sorted(output.parent.glob(f".{output.name}-{kind}-*"))
+    ]
+
+
+def _discard(folder: Path) -> None:
+    """Rename ``folder`` out of the way at once, then delete it in the background."""
+    trash = folder.parent / f".{folder.name.lstrip('.').split('-')[0]}-trash-{uuid.uuid4().hex}"
+    try:
+        folder.rename(trash)
+    except OSError:
+        trash = folder
+    _remove_later(trash)
+
+
+def recover(output: Path) -> None:
+    """Undo what a killed build left: put ``site/`` back if a kill fell inside a swap."""
+    olds = sorted(output.parent.glob(f".{output.name}-old-*"), key=lambda p: p.stat().st_mtime)
+    if not output.exists() and olds:
+        olds[-1].rename(output)
+    for stale in _leftovers(output):
+        if "-trash-" in stale.name:
+            _remove_later(stale)
+        else:
+            _discard(stale)
+
+
+def spare_of(output: Path) -> Path:
+    return output.parent / f".{output.name}-spare"
 
 
 def _remove_later(folder: Path) -> None:
@@ -101,10 +145,13 @@ class SiteWriter:
         before_manifest: Callable[[Path], None] | None = None,
     ):
         self.output = output
+        self.spare = spare_of(output)
         self.temp = output.parent / f".{output.name}-tmp-{os.getpid()}"
+        self.folder = self.temp  # where the new site is put together
         self.count = 0
         self.linked = 0
         self._manifest_path = manifest
+        self._spare_manifest = manifest.with_name("spare.json") if manifest else None
         self._before_manifest = before_manifest
         self.previous: dict[str, list] = {}
         self.written: list[str] = []  # URLs whose files were written, not linked
@@ -113,15 +160,22 @@ class SiteWriter:
         self._child: BaseProcess | None = None
 
     def __enter__(self) -> SiteWriter:
-        for stale in _leftovers(self.output):
-            shutil.rmtree(stale, ignore_errors=True)
-        self.temp.mkdir(parents=True)
+        recover(self.output)
         previous = self.previous = _read_manifest(self._manifest_path, self.output)
+        spare = _read_manifest(self._spare_manifest, self.spare) if previous else {}
+        if self._spare_manifest is not None:
+            self._spare_manifest.unlink(missing_ok=True)  # the spare changes from here on
+        if spare:
+            self.folder = self.spare
+        else:
+            if self.spare.exists():
+                _discard(self.spare)
+            self.temp.mkdir(parents=True)
         context = pool_context()
         ours, theirs = context.Pipe()
         child = context.Process(
-            target=_write_files,
-            args=(theirs, self.temp, self.output, previous),
+            target=write_files,
+            args=(theirs, self.folder, self.output, previous, spare or None, (ours, *HELD_LOCKS)),
             name="gazette-writer",
             daemon=True,
         )
@@ -166,7 +220,7 @@ class SiteWriter:
         try:
             report = self._conn.recv()
         except EOFError:
-            report = {"error": f"{self.temp}: the writer process stopped without a report"}
+            report = {"error": f"{self.folder}: the writer process stopped without a report"}
         if "error" in report:
             raise UsageError(
                 f"{report['error']}. The build could not write its output, so "
@@ -187,8 +241,9 @@ class SiteWriter:
             self._stop_child(graceful=exc_type is None)
             if exc_type is None:
                 self._swap()
-            else:
+            elif self.folder == self.temp:
                 shutil.rmtree(self.temp, ignore_errors=True)
+            # A half-updated spare stays: its manifest is gone, so the next build discards it.
 
     def _stop_child(self, graceful: bool) -> None:
         if self._child is None:
@@ -199,111 +254,38 @@ class SiteWriter:
         self._conn.close()
 
     def _swap(self) -> None:
+        """``site/`` becomes the spare, the new folder becomes ``site/``; then the records."""
         old = self.output.parent / f".{self.output.name}-old-{os.getpid()}"
         try:
             if self.output.exists():
                 self.output.rename(old)
-            self.temp.rename(self.output)
+            self.folder.rename(self.output)
         except BaseException:
             if old.exists() and not self.output.exists():
                 old.rename(self.output)
-            shutil.rmtree(self.temp, ignore_errors=True)
+            if self.folder == self.temp:
+                shutil.rmtree(self.temp, ignore_errors=True)
             raise
+        keep_spare = bool(self.previous) and self._spare_manifest is not None
         if old.exists():
-            _remove_later(old)
+            if keep_spare:
+                old.rename(self.spare)
+            else:
+                _discard(old)
         if self._before_manifest is not None:
             self._before_manifest(self.output)
         if self._manifest_path is not None:
-            record = {"output": str(self.output), "files": self._current}
-            self._manifest_path.parent.mkdir(parents=True, exist_ok=True)
-            self._manifest_path.write_text(json.dumps(record, sort_keys=True))
+            _write_manifest(self._manifest_path, self.output, self._current)
+        if keep_spare and self.spare.exists():
+            _write_manifest(self._spare_manifest, self.spare, self.previous)
 
 
-def _write_files(conn: Connection, temp: Path, output: Path, previous: dict[str, list]) -> None:
-    """The writer process: one message per file, an empty one at the end; one report back.
-
-    Ctrl-C reaches the whole process group; the build process decides what
-    happens, so the writer ignores it and is stopped by its parent.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    files: dict[str, list] = {}
-    folders: set[str] = set()
-    linked = 0
-    written: list[str] = []
-    try:
-        while message := conn.recv_bytes():
-            size = int.from_bytes(message[1:5], "little")
-            url = message[5 : 5 + size].decode()
-            if message[:1] == b"K":
-                files[url] = _link(temp, output, url, previous[url], folders)
-                linked += 1
-                continue
-            data = message[5 + size :]
-            files[url], was_linked = _put(temp, output, url, data, previous.get(url), folders)
-            linked += was_linked
-            if not was_linked:
-                written.append(url)
-    except EOFError:
-        return  # the build process died; the next build removes the temporary folder
-    except OSError as exc:
-        where = exc.filename or temp
-        conn.send({"error": f"{where}: {exc.strerror or exc}"})
-        return
-    conn.send({"files": files, "linked": linked, "written": written})
-
-
-def _folder_of(temp: Path, url: str, folders: set[str]) -> tuple[str, str]:
-    relative = output_path(url)
-    target = os.path.join(temp, relative)
-    folder = os.path.dirname(target)
-    if folder not in folders:
-        os.makedirs(folder, exist_ok=True)
-        folders.add(folder)
-    return relative, target
-
-
-def _link(temp: Path, output: Path, url: str, known: list, folders: set[str]) -> list:
-    """Link a page the build reused; the build checked the file's size and mtime just before."""
-    relative, target = _folder_of(temp, url, folders)
-    source = os.path.join(output, relative)
-    try:
-        os.link(source, target)
-        return known
-    except OSError:  # no hard links here: copy (the manifest takes the copy's stat)
-        shutil.copyfile(source, target)
-        stat = os.stat(target)
-        return [known[0], stat.st_size, stat.st_mtime_ns]
-
-
-def _put(
-    temp: Path, output: Path, url: str, data: bytes, known: list | None, folders: set[str]
-) -> tuple[list, bool]:
-    """Hard-link an unchanged file from the current site, else write it.
-
-    Writing file data is what costs on slow disks; a link is metadata only.
-    The manifest's size and mtime prove that the old file is still what the
-    last build wrote, so a hand-edited file in site/ is never carried over.
-    Returns the file's manifest entry and whether it was linked.
-    """
-    relative, target = _folder_of(temp, url, folders)
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if known and known[0] == digest:
-        old = os.path.join(output, relative)
-        try:
-            stat = os.stat(old)
-            if [stat.st_size, stat.st_mtime_ns] == known[1:]:
-                os.link(old, target)
-                return known, True
-        except OSError:
-            pass  # no old file, or links unsupported: write it instead
-    _write_file(target, data)
-    stat = os.stat(target)
-    return [digest, stat.st_size, stat.st_mtime_ns], False
-
-
-def _write_file(path: str, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
+def _write_manifest(path: Path, folder: Path, files: dict[str, list]) -> None:
+    """``{output, files}`` as JSON, by a rename, so a kill leaves the old one or the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_text(json.dumps({"output": str(folder), "files": files}, sort_keys=True))
+    os.replace(temporary, path)
 
 
 def _read_manifest(path: Path | None, output: Path) -> dict[str, list]:
