@@ -7,7 +7,8 @@ first results, not only how fast the index builds. DESIGN.md's budget: at
 first results.
 
     .venv/bin/python bench/search_bench.py [--sizes 1000,10000] [--engines pagefind,lunr]
-                                           [--queries 20] [--json PATH]
+                                           [--shard-records 0,1000000] [--queries 20]
+                                           [--json PATH]
 
 For each size the synthetic archive of ``bench/generate.py`` (seed 1; generated
 when missing) is copied, with hard links, to ``bench/out/search/n<size>-<engine>/``
@@ -29,6 +30,12 @@ in a fresh browser context, so nothing is cached between queries:
   each result list; the latency is from the keystroke to the updated results,
   minus the UI's 150 ms debounce.
 
+``--shard-records`` builds Pagefind once per value (``shard_records`` of
+``[plugins.search]``; 0 keeps the plugin's default of 1,000, a large value gives
+one unsharded bundle), so the reader's cost of shards can be compared. For each
+Pagefind build the script also prints the shards indexed, the slowest shard and
+the highest peak RSS of a Pagefind process (``_search_index.RUNS``).
+
 Times are on localhost, so they show CPU and round trips, not bandwidth.
 """
 
@@ -48,6 +55,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
@@ -127,6 +135,9 @@ class Load:
 class Row:
     size: int
     engine: str
+    shard_records: int = 0
+    shards: int = 1
+    pagefind_peak_mb: float = 0.0
     build_s: float = 0.0
     search_s: float = 0.0
     files: int = 0
@@ -148,19 +159,23 @@ def archive(size: int) -> Path:
     return folder
 
 
-def project(size: int, engine: str) -> Path:
+def project(size: int, engine: str, shard_records: int = 0) -> Path:
     """A hard-linked copy of the archive with the search plugin enabled."""
-    target = OUT / "search" / f"n{size}-{engine}"
+    suffix = f"-s{shard_records}" if shard_records else ""
+    target = OUT / "search" / f"n{size}-{engine}{suffix}"
     if target.exists():
         shutil.rmtree(target)
     source = archive(size)
     shutil.copytree(source / "content", target / "content", copy_function=os.link)
     config = (source / "site.toml").read_text(encoding="utf-8")
-    (target / "site.toml").write_text(config + f'\n[plugins.search]\nengine = "{engine}"\n')
+    table = f'\n[plugins.search]\nengine = "{engine}"\n'
+    if shard_records:
+        table += f"shard_records = {shard_records}\n"
+    (target / "site.toml").write_text(config + table)
     return target
 
 
-def timed_hooks(folder: Path, spent: list[float]) -> None:
+def timed_hooks(folder: Path, spent: list[float]) -> ModuleType:
     """Time the search plugin's hooks: the build imports the same module object."""
     plugins = load_plugins(load_config(folder), folder)
     module = next(plugin.module for plugin in plugins if plugin.name == "search")
@@ -181,18 +196,32 @@ def timed_hooks(folder: Path, spent: list[float]) -> None:
             spent.append(time.perf_counter() - start)
 
     module.link, module.outputs = timed_link, timed_outputs
+    return module
 
 
 def build(row: Row) -> Path:
-    folder = project(row.size, row.engine)
+    folder = project(row.size, row.engine, row.shard_records)
     spent: list[float] = []
-    timed_hooks(folder, spent)
+    module = timed_hooks(folder, spent)
+    runs = module.index.RUNS
+    before = len(runs)
     options = BuildOptions(now=datetime.now(UTC))
     start = time.perf_counter()
     result = build_site(BuildRequest(folder, options, use_cache=False))
     row.build_s = time.perf_counter() - start
     row.search_s = sum(spent)
     row.files = result.file_count
+    mine = runs[before:]
+    if mine:
+        row.shards = len(mine)
+        row.pagefind_peak_mb = max((run.peak_bytes or 0) for run in mine) / 2**20
+        slowest = max(mine, key=lambda run: run.seconds)
+        print(
+            f"  {len(mine)} Pagefind runs, {sum(r.records for r in mine)} records; slowest "
+            f"{slowest.seconds:.1f} s ({slowest.records} records); peak RSS "
+            f"{row.pagefind_peak_mb:.0f} MiB",
+            file=sys.stderr,
+        )
     for warning in result.warnings:
         print("  " + warning.format(), file=sys.stderr)
     return folder / "site"
@@ -325,17 +354,18 @@ def kb(value: float) -> str:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| items | engine | build s | search s | header KB median | header KB worst "
+        "| items | engine | shards | build s | search s | header KB median | header KB worst "
         "| requests median | first results ms median | search page KB median "
         "| search page KB with facets | keystroke ms median | keystroke ms p95 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         sizes = [load.bytes for load in row.header]
         keys = sorted(row.keystrokes_ms)
         p95 = keys[min(len(keys) - 1, int(0.95 * len(keys)))] if keys else 0
         lines.append(
-            f"| {row.size:,} | {row.engine} | {row.build_s:.1f} | {row.search_s:.1f} "
+            f"| {row.size:,} | {row.engine} | {row.shards if row.engine == 'pagefind' else '-'} "
+            f"| {row.build_s:.1f} | {row.search_s:.1f} "
             f"| {kb(statistics.median(sizes))} | {kb(max(sizes))} "
             f"| {statistics.median(load.requests for load in row.header):.0f} "
             f"| {statistics.median(load.ms for load in row.header):.0f} "
@@ -346,10 +376,24 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def measured(row: Row, queries: tuple[str, ...]) -> Row:
+    label = f"shard_records={row.shard_records}" if row.shard_records else "default shards"
+    print(f"{row.size} items, {row.engine} ({label}): building ...", file=sys.stderr, flush=True)
+    site = build(row)
+    print(f"  built in {row.build_s:.1f} s; measuring ...", file=sys.stderr, flush=True)
+    measure(row, site, queries)
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--engines", default="pagefind,lunr")
+    parser.add_argument(
+        "--shard-records",
+        default="0",
+        help="Pagefind shard_records values to compare (0: the default, 1,000)",
+    )
     parser.add_argument("--queries", type=int, default=len(QUERIES), help="how many fixed queries")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
     args = parser.parse_args(argv)
@@ -359,12 +403,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         for engine in args.engines.split(","):
-            row = Row(size, engine)
-            print(f"{size} items, {engine}: building ...", file=sys.stderr, flush=True)
-            site = build(row)
-            print(f"  built in {row.build_s:.1f} s; measuring ...", file=sys.stderr, flush=True)
-            measure(row, site, queries)
-            rows.append(row)
+            limits = (
+                [int(n) for n in args.shard_records.split(",")] if engine == "pagefind" else [0]
+            )
+            for limit in limits:
+                rows.append(measured(Row(size, engine, limit), queries))
     print(f"Measured on {datetime.now(UTC):%Y-%m-%d} with {len(queries)} queries.\n")
     print(table(rows))
     if args.json:
