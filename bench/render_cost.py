@@ -31,6 +31,7 @@ from gazette.content.load import load_config, load_project, select_published, wi
 from gazette.model import BuildOptions
 from gazette.output.records import Records
 from gazette.output.urls import Urls
+from gazette.pipeline import source_digests
 from gazette.plugins import (
     collect_outputs,
     load_plugins,
@@ -51,14 +52,15 @@ def prepare(project: Path):  # type: ignore[no-untyped-def]
         site, _ = select_published(loaded, BuildOptions(now=datetime.now(UTC)))
         specs = run_markdown_extensions(config, plugins)
         documents = [(d.path, d.body) for d in (*site.items, *site.issues)]
-        site = with_rendered(site, render_documents(documents, specs, cache))
+        keys: dict[str, str] = {}
+        site = with_rendered(site, render_documents(documents, specs, cache, keys_out=keys))
     site = run_link(site, plugins)
     menu = run_menu(site, plugins)
     urls = Urls(config.site.base_url)
     outputs, _ = collect_outputs(site, plugins, urls=urls)
     pages = sorted((o for o in outputs if hasattr(o, "template")), key=lambda o: o.url)
     salt = build_salt(site, plugins, menu, find_theme(project).assets)
-    return site, menu, urls, pages, salt
+    return site, menu, urls, pages, (salt, source_digests(site, loaded.sources, keys))
 
 
 def plain(project: Path, site, menu, urls, pages) -> float:  # type: ignore[no-untyped-def]
@@ -72,7 +74,7 @@ def plain(project: Path, site, menu, urls, pages) -> float:  # type: ignore[no-u
 
 
 def tracked(project: Path, site, menu, urls, pages, salt) -> tuple[float, Records]:  # type: ignore[no-untyped-def]
-    renderer = PageRenderer(site, urls, project, menu, Records(b"", {}), salt)
+    renderer = PageRenderer(site, urls, project, menu, Records(b"", {}), *salt)
     started = time.process_time()
     for page in pages:
         renderer.render(page, renderer.key(page))
@@ -80,7 +82,7 @@ def tracked(project: Path, site, menu, urls, pages, salt) -> tuple[float, Record
 
 
 def check(project: Path, site, menu, urls, pages, salt, records: Records) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    renderer = PageRenderer(site, urls, project, menu, records, salt)
+    renderer = PageRenderer(site, urls, project, menu, records, *salt)
     started = time.process_time()
     reusable = sum(renderer.why_render(page.url, renderer.key(page)) is None for page in pages)
     return time.process_time() - started, reusable

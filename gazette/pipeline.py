@@ -7,6 +7,7 @@ in only when every page has rendered.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -135,11 +136,18 @@ def _build(
         specs = run_markdown_extensions(config, plugins)
         documents = [(d.path, d.body) for d in (*site.items, *site.issues)]
         progress.stage("Rendering Markdown", len(documents))
+        render_keys: dict[str, str] = {}
         rendered = render_documents(
-            documents, specs, cache, workers=request.workers, advance=progress.advance
+            documents,
+            specs,
+            cache,
+            workers=request.workers,
+            advance=progress.advance,
+            keys_out=render_keys,
         )
     warnings += cache.problems
     site = with_rendered(site, rendered)
+    sources = source_digests(site, loaded.sources, render_keys)
     lap("markdown")
     progress.stage("Linking")
     hooks: dict[str, float] = {}
@@ -161,12 +169,12 @@ def _build(
     salt = build_salt(site, plugins, menu, find_theme(project).assets)
     records_path = project / CACHE_DIR / "pages.pickle" if request.use_cache else None
     if output is None:
-        renderer = PageRenderer(site, urls, project, menu, Records(b"", {}), salt)
+        renderer = PageRenderer(site, urls, project, menu, Records(b"", {}), salt, sources)
         render_pages(outputs, renderer, Target(files.__setitem__), progress.advance, stats)
         count, written = len(files), set(files)
     else:
         previous = load_records(records_path, output)
-        renderer = PageRenderer(site, urls, project, menu, previous, salt)
+        renderer = PageRenderer(site, urls, project, menu, previous, salt, sources)
         manifest = project / CACHE_DIR / "manifest.json"
         with SiteWriter(
             output, manifest, before_manifest=save_pages(records_path, renderer)
@@ -192,6 +200,18 @@ def _build(
         count,
         per_plugin,
     )
+
+
+def source_digests(
+    site: Site, parsed: Mapping[str, str], rendered: Mapping[str, str]
+) -> dict[str, bytes]:
+    """Each loaded document's digest, from the cache keys of what it was made of."""
+    out = {}
+    for document in (*site.items, *site.issues):
+        if document.path in parsed and document.path in rendered:
+            key = f"{parsed[document.path]}\0{rendered[document.path]}".encode()
+            out[document.path] = hashlib.blake2b(key, digest_size=16).digest()
+    return out
 
 
 def _plugin_timing(

@@ -125,6 +125,17 @@ class Feed:
 
 
 @dataclass(frozen=True)
+class FeedLinks:
+    """What a page shows of one of its feeds: only strings, so a page that links a
+    feed depends on its title and URLs, not on the items in it."""
+
+    label: str
+    atom_href: str
+    json_href: str
+    alternates: tuple[Alternate, ...]
+
+
+@dataclass(frozen=True)
 class FeedIndex:
     """Every feed of the site, by subject and by folder."""
 
@@ -178,6 +189,13 @@ class FeedIndex:
             folder += f"{part}/"
             folders.append(folder)
         return tuple(self.by_folder[f] for f in reversed(folders) if f in self.by_folder)
+
+    def links_of(self, page_url: str) -> tuple[FeedLinks, ...]:
+        """The links to ``of_page(page_url)``'s feeds, for the page's head and footer."""
+        return tuple(
+            FeedLinks(feed.label, feed.atom_href, feed.json_href, feed.alternates)
+            for feed in self.of_page(page_url)
+        )
 
 
 def newest_first(items: Iterable[Item], limit: int) -> tuple[Item, ...]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from gazette.cache import BuildCache, digest
 from gazette.content.config import parse_config
@@ -41,6 +42,8 @@ class Loaded:
     issues: tuple[Issue, ...]
     items: tuple[Item, ...]  # every valid item, drafts and future ones included
     warnings: tuple[Diagnostic, ...]
+    # path -> the parse cache's key: a digest of everything the parsed value is made of
+    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def load_config(project: Path) -> Config:
@@ -187,6 +190,7 @@ def _parse_with_cache(
     jobs: list[tuple[str, Path]],
     cache: BuildCache,
     workers: int,
+    sources: dict[str, str] | None = None,
 ) -> list[Parsed]:
     """Parse only files whose path, size, mtime or vocabulary changed since the last build.
 
@@ -206,6 +210,8 @@ def _parse_with_cache(
         if stat.st_mtime_ns >= racy_after:
             racy.add(path)
         keys[path] = digest(inputs, kind, str(path), str(stat.st_size), str(stat.st_mtime_ns))
+        if sources is not None:
+            sources[relative(project, path)] = keys[path]
     cached = cache.get_many("parsed", keys.values())
     missing = [(kind, path) for kind, path in jobs if keys[path] not in cached]
     fresh = iter(parse_files(project, config, vocabulary, missing, workers))
@@ -235,8 +241,15 @@ def load_project(
     item_paths, found = find_markdown(project, project / "content" / "items")
     problems += found
     jobs = [("issue", p) for p in issue_paths] + [("item", p) for p in item_paths]
+    sources: dict[str, str] = {}
     parsed = _parse_with_cache(
-        project, config, vocabulary, jobs, cache or BuildCache(None), workers or os.cpu_count() or 1
+        project,
+        config,
+        vocabulary,
+        jobs,
+        cache or BuildCache(None),
+        workers or os.cpu_count() or 1,
+        sources,
     )
     issues = [result for _, result, _ in parsed if isinstance(result, Issue)]
     items = [result for _, result, _ in parsed if isinstance(result, Item)]
@@ -245,7 +258,15 @@ def load_project(
     problems += check_cross_references(issues, items)
     if any(p.is_error for p in problems):
         raise ContentError(problems)
-    return Loaded(config, vocabulary, glossary, tuple(issues), tuple(items), tuple(problems))
+    return Loaded(
+        config,
+        vocabulary,
+        glossary,
+        tuple(issues),
+        tuple(items),
+        tuple(problems),
+        MappingProxyType(sources),
+    )
 
 
 def select_published(loaded: Loaded, options: BuildOptions) -> tuple[Site, list[Diagnostic]]:

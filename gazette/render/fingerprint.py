@@ -43,12 +43,29 @@ class Fingerprinter:
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[object, bytes]] = {}
+        self._strings: dict[str, bytes] = {}  # short strings recur: titles, URLs, labels
 
     def __call__(self, value: Any) -> bytes:
         return self.digest(value)
 
+    def seed(self, value: Any, digest: bytes) -> None:
+        """Give ``value`` (this very object) a digest known from elsewhere.
+
+        The build seeds the items and issues it loaded with a digest of their
+        cache keys (the file's path, size and mtime, ``site.toml`` and
+        ``tags.yml``, and the rendered body's key), which say everything they
+        are made of, instead of digesting each one's fields. A copy a plugin
+        makes is another object, and is digested by its content.
+        """
+        self._memo[id(value)] = (value, digest)
+
     def digest(self, value: Any) -> bytes:
         kind = type(value)
+        if kind is str and len(value) < 256:
+            known = self._strings.get(value)
+            if known is None:
+                known = self._strings[value] = _scalar(value)
+            return known
         if kind in _SCALARS or isinstance(value, Enum | tzinfo):
             return _scalar(value)
         key = id(value)

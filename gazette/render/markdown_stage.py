@@ -90,11 +90,17 @@ def render_documents(
     *,
     workers: int | None = None,
     advance: Callable[[int], None] = lambda n: None,
+    keys_out: dict[str, str] | None = None,
 ) -> dict[str, Rendered]:
-    """Render ``(path, body)`` pairs; returns rendered results by path."""
+    """Render ``(path, body)`` pairs; returns rendered results by path.
+
+    ``keys_out``, when given, receives each path's render cache key.
+    """
     frozen = json.dumps(specs, sort_keys=True, default=str)
     key_prefix = fingerprint(specs)
     keys = {path: render_key(body, key_prefix) for path, body in documents}
+    if keys_out is not None:
+        keys_out.update(keys)
     cached = cache.get_many("render", keys.values())
     advance(sum(1 for key in keys.values() if key in cached))
     missing = {keys[path]: body for path, body in documents if keys[path] not in cached}

@@ -106,10 +106,14 @@ class PageRenderer:
         menu: tuple,
         previous: Records,
         salt: bytes,
+        sources: Mapping[str, bytes] | None = None,
     ):
         self.salt = salt
         self.theme = find_theme(project)
         self.fingerprint = Fingerprinter()
+        for document in (*site.items, *site.issues) if sources else ():
+            if document.path in sources:  # type: ignore[operator]
+                self.fingerprint.seed(document, sources[document.path])  # type: ignore[index]
         same = previous.salt == salt
         # The last build's paths keep their numbers, so its records stay valid.
         self.recorder = Recorder(self.fingerprint, site, previous.paths if same else ())

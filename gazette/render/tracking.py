@@ -138,25 +138,47 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, tuple | list) and all(_is_scalar(part) for part in value)
 
 
+PLAIN_WEIGHT = 16  # model values a plugin record may hold and still be recorded whole
+
+
+def _weight(value: Any) -> int | None:
+    """How many model values ``value`` holds, or None if it holds anything else."""
+    if _is_scalar(value):
+        return 0
+    kind = type(value)
+    if kind.__module__ == "gazette.model":
+        return None if kind is Site else 1
+    if isinstance(value, tuple | list):
+        total = 0
+        for part in value:
+            weight = _weight(part)
+            if weight is None or total + weight > PLAIN_WEIGHT:
+                return None
+            total += weight
+        return total
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+        return _weight(tuple(getattr(value, name) for name in value.__dataclass_fields__))
+    return None
+
+
 def _is_plain(value: Any) -> bool:
     """Values recorded by digest rather than wrapped.
 
     Plain are scalars, model values (items, issues, sections, tags) and
-    sequences of them, and small plugin records made only of scalars (a feed
-    link's title and URL). A plugin object that holds items or mappings (a
-    feed with its items, an index) stays wrapped, so a page depends only on
-    the parts of it that its templates read.
+    sequences of them, and small plugin records (at most ``PLAIN_WEIGHT`` model
+    values and no mappings: an item's links, a feed's title and URLs). A plugin
+    object that holds more (a feed with its twenty newest items, an index)
+    stays wrapped, so a page depends only on the parts of it that its
+    templates read.
     """
     if _is_scalar(value):
         return True
     kind = type(value)
     if kind.__module__ == "gazette.model":
         return kind is not Site
-    if isinstance(value, tuple | list):
+    if isinstance(value, tuple | list) and not hasattr(value, "__dataclass_fields__"):
         return len(value) <= 2000 and all(_is_plain(part) for part in value)
-    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
-        return all(_is_scalar(getattr(value, name)) for name in value.__dataclass_fields__)
-    return False
+    return _weight(value) is not None
 
 
 class Tracked:
