@@ -212,7 +212,8 @@ def best_cells(scores: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, 
 
     ``scores`` has a multiple of ``GROUP`` columns. The k-th largest group
     maximum is a lower bound of the k-th largest score, so only the groups
-    whose maximum reaches it are searched: a few hundred cells per row, not all.
+    whose maximum reaches it are searched, and only their cells that reach
+    it are sorted: a few hundred cells per row are read, a few dozen sorted.
     """
     height, width = scores.shape
     k = min(count, width)
@@ -226,7 +227,9 @@ def best_cells(scores: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, 
     values = groups[rows, group].ravel()
     columns = (group[:, None] * GROUP + np.arange(GROUP)).ravel()
     rows = np.repeat(rows, GROUP)
-    positive = values > 0
+    # A cell below its row's bound is beaten by k group maxima, if there are k groups.
+    floor = bound[rows] if kth == k else 0
+    positive = (values > 0) & (values >= floor)
     rows, columns, values = rows[positive], columns[positive], values[positive]
     order = np.lexsort((columns, -values, rows))
     rows, columns, values = rows[order], columns[order], values[order]

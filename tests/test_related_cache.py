@@ -283,3 +283,26 @@ def test_the_hook_uses_its_cache_across_builds(tmp_path):
     second = build(tmp_path, files)
     for slug in "abc":
         assert first.site.data["related"].of(slug) == second.site.data["related"].of(slug)
+
+
+@pytest.mark.parametrize(("count", "groups"), [(1, 11), (3, 11), (5, 11), (10, 11), (12, 2)])
+def test_best_cells_are_the_best_scores_of_each_row_ties_to_the_lower_column(count, groups):
+    """More groups of columns than ``count`` (the bound prunes cells) or fewer, many ties."""
+    rng = random.Random(count)
+    height, width = 40, groups * similarity.GROUP
+    levels = [0.0, 0.0, 0.0, 0.1, 0.2, 0.25, 0.5, 0.7, 0.9]
+    scores = similarity.np.array(
+        [
+            [rng.choice(levels) * rng.choice([1, 1, 0.5]) for _ in range(width)]
+            for _ in range(height)
+        ],
+        dtype=similarity.np.float32,
+    )
+    scores[3] = 0  # a row without matches
+    scores[5, : width - 7] = 0  # a row with fewer matches than count, in one group
+    scores[7, similarity.GROUP :] = 0  # a row whose matches are all in its first group
+    rows, columns, values = similarity.best_cells(scores, count)
+    for row in range(height):
+        positive = [(-float(scores[row, col]), col) for col in range(width) if scores[row, col] > 0]
+        found = zip(values[rows == row].tolist(), columns[rows == row].tolist(), strict=True)
+        assert [(-value, col) for value, col in found] == sorted(positive)[:count]
