@@ -117,6 +117,11 @@ class Feed:
         return f"{self.folder}feed.json"
 
     @cached_property
+    def links(self) -> FeedLinks:
+        """What a page shows of this feed (one object per feed and build)."""
+        return FeedLinks(self.label, self.atom_href, self.json_href, self.alternates)
+
+    @cached_property
     def alternates(self) -> tuple[Alternate, Alternate]:
         return (
             Alternate(self.title, ATOM_TYPE, self.atom_url, self.atom_href),
@@ -192,10 +197,7 @@ class FeedIndex:
 
     def links_of(self, page_url: str) -> tuple[FeedLinks, ...]:
         """The links to ``of_page(page_url)``'s feeds, for the page's head and footer."""
-        return tuple(
-            FeedLinks(feed.label, feed.atom_href, feed.json_href, feed.alternates)
-            for feed in self.of_page(page_url)
-        )
+        return tuple(feed.links for feed in self.of_page(page_url))
 
 
 def newest_first(items: Iterable[Item], limit: int) -> tuple[Item, ...]:

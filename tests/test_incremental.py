@@ -299,7 +299,7 @@ def test_second_build_reuses_every_page_and_an_edit_renders_few(tmp_path):
     rendered = {t.name: t.rendered for t in edited.plugins if t.rendered}
     # The item itself, and the related lists that may change with its text.
     assert rendered["items"] <= len(project.slugs)
-    assert sum(rendered.values()) < sum(t.reused for t in edited.plugins)
+    assert sum(rendered.values()) <= sum(t.reused for t in edited.plugins)
 
 
 def test_a_hand_edited_page_in_site_is_rendered_again(tmp_path):

@@ -106,12 +106,15 @@ class Placer:
 
     def keep(self, url: str) -> None:
         """A reused page: its live file is intact (the build checked size and mtime)."""
-        relative, target = self._target(url)
         known = self.previous[url]
         self.linked += 1
-        if self._in_place(relative, target, (self.spare or {}).get(url), known[0]):
-            self.files[url] = self.spare[url]  # type: ignore[index]
-            return
+        entry = self.spare.get(url) if self.spare is not None else None
+        if entry and entry[0] == known[0]:
+            relative = output_path(url)
+            if _stat_matches(os.path.join(self.folder, relative), entry):
+                self.files[url] = entry  # already in place: the common case of a warm build
+                return
+        relative, target = self._target(url)
         self.files[url] = self._link(os.path.join(self.live, relative), target, known)
 
     def put(self, url: str, data: bytes) -> None:
@@ -160,17 +163,24 @@ class Placer:
     def remove_others(self) -> None:
         """Remove what the spare holds besides the new site's files, then empty folders."""
         wanted = {output_path(url) for url in self.files}
-        for root, folders, names in os.walk(self.folder, topdown=False):
-            for name in names:
-                path = os.path.join(root, name)
-                if os.path.relpath(path, self.folder).replace(os.sep, "/") not in wanted:
-                    os.unlink(path)
-            for name in folders:
-                path = os.path.join(root, name)
-                if os.path.islink(path):
-                    os.unlink(path)
-                elif not os.listdir(path):
-                    os.rmdir(path)
+        self._prune(self.folder, "", wanted)
+
+    def _prune(self, folder: str, prefix: str, wanted: set[str]) -> bool:
+        """Remove unwanted files under ``folder``; True when it is left empty."""
+        empty = True
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                relative = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if self._prune(entry.path, relative + "/", wanted):
+                        os.rmdir(entry.path)
+                    else:
+                        empty = False
+                elif relative in wanted:
+                    empty = False
+                else:
+                    os.unlink(entry.path)
+        return empty
 
 
 def _write_file(path: str, data: bytes) -> None:
