@@ -40,11 +40,33 @@ TAIL_LINES = 25
 
 # Runs one command in a fresh process so that RUSAGE_CHILDREN covers only that
 # command's process tree: ru_maxrss is then the peak RSS of its largest process.
+# A thread samples /proc every 50 ms and adds up the RSS of every process in the
+# command's session: the peak of the whole tree (Linux only; 0 elsewhere).
 WRAPPER = r"""
-import json, os, resource, signal, subprocess, sys, time
+import json, os, resource, signal, subprocess, sys, threading, time
 cmd, cwd, timeout, result = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4]
 start = time.perf_counter()
 proc = subprocess.Popen(cmd, cwd=cwd, start_new_session=True)
+tree_peak, done = [0], threading.Event()
+page = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+def sample():
+    while not done.wait(0.05):
+        total = 0
+        for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+            if not pid.isdigit():
+                continue
+            try:
+                if os.getsid(int(pid)) != proc.pid:
+                    continue
+                with open(f"/proc/{pid}/statm") as fh:
+                    total += int(fh.read().split()[1]) * page
+            except (OSError, ValueError, IndexError):
+                continue
+        tree_peak[0] = max(tree_peak[0], total)
+
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
 timed_out = False
 try:
     rc = proc.wait(timeout=timeout)
@@ -53,10 +75,12 @@ except subprocess.TimeoutExpired:
     os.killpg(proc.pid, signal.SIGKILL)
     rc = proc.wait()
 wall = time.perf_counter() - start
+done.set()
+sampler.join()
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(result, "w") as fh:
     json.dump({"wall": wall, "rc": rc, "maxrss_kb": usage.ru_maxrss, "timed_out": timed_out,
-               "cpu": usage.ru_utime + usage.ru_stime}, fh)
+               "cpu": usage.ru_utime + usage.ru_stime, "tree_kb": tree_peak[0]}, fh)
 """
 
 
@@ -73,6 +97,7 @@ class Run:
     timed_out: bool
     stderr_tail: str = ""
     cpu_s: float = 0.0  # user + system seconds of the build and its worker processes
+    tree_kb: int = 0  # peak of the summed RSS of every process of the build (sampled)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +118,7 @@ class Result:
     warm_s: float | None = None
     edit_s: float | None = None
     peak_mb: float | None = None
+    tree_mb: float | None = None
     output_bytes: int | None = None
     files: int | None = None
     runs: dict[str, list[dict]] = field(default_factory=dict)
@@ -317,7 +343,13 @@ def measure(cmd: list[str], cwd: Path, timeout: float) -> Run:
             return Run(0.0, -1, 0, False, tail(stderr))
         data = json.loads(result_path.read_text())
     return Run(
-        data["wall"], data["rc"], data["maxrss_kb"], data["timed_out"], tail(stderr), data["cpu"]
+        data["wall"],
+        data["rc"],
+        data["maxrss_kb"],
+        data["timed_out"],
+        tail(stderr),
+        data["cpu"],
+        data.get("tree_kb", 0),
     )
 
 
@@ -370,8 +402,10 @@ def timed_phase(
             return None
     best = min(r.wall_s for r in runs)
     peak = max(r.maxrss_kb for r in runs) / 1024
+    tree = max(r.tree_kb for r in runs) / 1024
     result.peak_mb = max(result.peak_mb or 0.0, peak)
-    print(f"  {tool.name:8} {phase:5} {best:8.2f} s   peak {peak:7.1f} MB")
+    result.tree_mb = max(result.tree_mb or 0.0, tree)
+    print(f"  {tool.name:8} {phase:5} {best:8.2f} s   peak {peak:7.1f} MB   tree {tree:7.1f} MB")
     return best
 
 
@@ -443,10 +477,12 @@ HEADERS = (
     "warm s",
     "one-edit s",
     "peak MB",
+    "tree MB",
     "output MB",
     "files",
     "cold ÷ Hugo",
     "warm ÷ Hugo",
+    "one-edit ÷ Hugo",
 )
 
 
@@ -462,10 +498,12 @@ def table_rows(results: list[Result]) -> list[list[str]]:
                 fmt_num(r.warm_s),
                 fmt_num(r.edit_s),
                 fmt_num(r.peak_mb, 1),
+                fmt_num(r.tree_mb, 1),
                 fmt_num(None if r.output_bytes is None else r.output_bytes / 1e6, 1),
                 "—" if r.files is None else str(r.files),
                 ratio(r, results, "cold_s"),
                 ratio(r, results, "warm_s"),
+                ratio(r, results, "edit_s"),
             ]
         )
     return rows
