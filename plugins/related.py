@@ -45,6 +45,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 import numpy as np
+import scipy
 import scipy.sparse as sp
 
 from gazette import similarity
@@ -190,9 +191,13 @@ def rank(
 # --- the same, kept between builds ----------------------------------------------------
 
 # The code's version, part of every cache key: any change to how scores are
-# computed makes every stored entry a miss.
+# computed, here or in numpy and scipy (the order of a product's sums), makes
+# every stored entry a miss.
 CODE_VERSION = hashlib.blake2b(
-    Path(__file__).read_bytes() + Path(similarity.__file__).read_bytes(), digest_size=16
+    Path(__file__).read_bytes()
+    + Path(similarity.__file__).read_bytes()
+    + f"numpy {np.__version__} scipy {scipy.__version__}".encode(),
+    digest_size=16,
 ).hexdigest()
 CHANGED_SHARE = 0.2  # more changed rows than this share of all: recompute every row
 
