@@ -170,7 +170,9 @@ def _build(
     records_path = project / CACHE_DIR / "pages.pickle" if request.use_cache else None
     if output is None:
         renderer = PageRenderer(site, urls, project, menu, Records(b"", {}), salt, sources)
-        render_pages(outputs, renderer, Target(files.__setitem__), progress.advance, stats)
+        producers = render_pages(
+            outputs, renderer, Target(files.__setitem__), progress.advance, stats
+        )
         count, written = len(files), set(files)
     else:
         previous = load_records(records_path, output)
@@ -180,10 +182,9 @@ def _build(
             output, manifest, before_manifest=save_pages(records_path, renderer)
         ) as writer:
             target = Target(writer.add, writer.keep if request.use_cache else None)
-            render_pages(outputs, renderer, target, progress.advance, stats)
+            producers = render_pages(outputs, renderer, target, progress.advance, stats)
         count, written = writer.count, set(writer.written)
     lap("render+write" if output else "render")
-    producers = {o.url: o.producer for o in outputs}
     wrote: dict[str, int] = {}
     for url in written:
         if url in producers:

@@ -32,7 +32,11 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
     with its other warnings (errors under ``--strict``). ``cache`` is the
     plugin's ``PluginCache`` (``gazette.plugin_cache``), where costly files can
     be kept between builds under a digest of their inputs, or None when the
-    build runs without its cache.
+    build runs without its cache. A plugin whose files take long to make and
+    that no page needs (a search index) may return ``Deferred(resolve)``: it
+    starts the work (a thread, a process) and ``resolve()`` returns the
+    ``StaticFile`` objects; the core calls it after every page has rendered, so
+    the work overlaps rendering on another core.
 
 Every hook is called with keyword context (``options``, and ``name``, the plugin's
 name in ``site.toml``) and must accept ``**kwargs``, so that new arguments do not
@@ -46,7 +50,7 @@ import hashlib
 import importlib.util
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType, ModuleType
@@ -91,13 +95,22 @@ class StaticFile:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """Static files still being made: ``resolve()`` waits for them and returns them."""
+
+    resolve: Callable[[], Iterable[StaticFile]] = field(compare=False)
+    producer: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class MenuEntry:
     title: str
     url: str
     weight: int = 0
 
 
-Output = Page | StaticFile
+Output = Page | StaticFile | Deferred
 
 
 @dataclass(frozen=True)
@@ -277,7 +290,8 @@ def _typed(plugin: Plugin, hook: str, values: Any, kinds: Any) -> list:
                         0,
                         "plugin-bad-return",
                         f"plugin '{plugin.name}' returned a {type(value).__name__} from {hook}",
-                        "return Page, StaticFile or MenuEntry objects from gazette.plugins",
+                        "return Page, StaticFile, Deferred or MenuEntry objects from "
+                        "gazette.plugins",
                     )
                 ]
             )
@@ -325,6 +339,8 @@ def find_collisions(outputs: Iterable[Output]) -> list[Diagnostic]:
     owners: dict[str, Output] = {}
     problems = []
     for output in outputs:
+        if isinstance(output, Deferred):
+            continue  # checked when resolved, after the pages
         if output.url in owners:
             first = owners[output.url]
             problems.append(

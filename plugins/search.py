@@ -50,6 +50,7 @@ import hashlib
 import importlib.util
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,7 @@ from typing import Any
 from gazette.diagnostics import ContentError, Diagnostic, error, warning
 from gazette.model import GlossaryEntry, Item, Site
 from gazette.plugin_cache import PluginCache, cache_key
-from gazette.plugins import Option, Page, StaticFile
+from gazette.plugins import Deferred, Option, Page, StaticFile
 
 HERE = Path(__file__).resolve().parent
 
@@ -473,6 +474,32 @@ def link(
     return SearchData(options["engine"], recs, tuple(digest(rec) for rec in recs))
 
 
+def background(work: Callable[[], list[StaticFile]]) -> Callable[[], list[StaticFile]]:
+    """Start ``work`` in a thread; the returned function waits for its result.
+
+    An exception in ``work`` is raised again by the waiting function, so a
+    failed index fails the build as it did when it ran in the hook.
+    """
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["files"] = work()
+        except BaseException as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=run, name="gazette-search-index", daemon=True)
+    thread.start()
+
+    def wait() -> list[StaticFile]:
+        thread.join()
+        if "error" in result:
+            raise result["error"]
+        return result["files"]
+
+    return wait
+
+
 def outputs(
     site: Site,
     *,
@@ -493,15 +520,23 @@ def outputs(
         },
     )
     if data.engine == "pagefind":
-        bundle = pagefind_files(
-            data.records,
-            site.config.site.language,
-            cache,
-            digests=data.digests or None,
-            shard_records=options["shard_records"],
+        # Indexing runs in the background while the core renders the pages
+        # (Pagefind is a process of its own, on the other core); the core
+        # collects the files after the last page.
+        yield Deferred(
+            background(
+                lambda: [
+                    StaticFile(f"/pagefind/{path}", content)
+                    for path, content in pagefind_files(
+                        data.records,
+                        site.config.site.language,
+                        cache,
+                        digests=data.digests or None,
+                        shard_records=options["shard_records"],
+                    ).items()
+                ]
+            )
         )
-        for path, content in bundle.items():
-            yield StaticFile(f"/pagefind/{path}", content)
         return
     script = lunr_script()
     files = lunr_files(data.records, cache, digests=data.digests or None)

@@ -98,7 +98,7 @@ def test_plugin_returning_the_wrong_type_is_named(tmp_path):
         build(tmp_path, files)
     assert caught.value.diagnostics[0].format() == (
         "plugins/wrong.py: error[plugin-bad-return]: plugin 'wrong' returned a str from "
-        "outputs. Fix: return Page, StaticFile or MenuEntry objects from gazette.plugins"
+        "outputs. Fix: return Page, StaticFile, Deferred or MenuEntry objects from gazette.plugins"
     )
 
 

@@ -25,7 +25,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -186,10 +186,18 @@ def render_pages(
     target: Target,
     advance: Callable[[int], None],
     stats: dict[str, PageStats],
-) -> None:
-    """Render or reuse every output and hand it to ``target``, in URL order."""
+) -> dict[str, str]:
+    """Render or reuse every output and hand it to ``target``, in URL order.
+
+    Returns the producer of every URL it handed over (for ``--timings``).
+
+    ``Deferred`` outputs (files a plugin is still making, such as a search
+    index) are resolved after the pages, so their work overlaps rendering.
+    """
+    deferred = [o for o in outputs if hasattr(o, "resolve")]
+    outputs = [o for o in outputs if not hasattr(o, "resolve")]
     _check_urls(outputs)
-    claimed = {output.url for output in outputs}
+    claimed = {output.url: output for output in outputs}
     clock = time.perf_counter
     for output in sorted(outputs, key=lambda o: o.url):
         started = clock()
@@ -209,10 +217,52 @@ def render_pages(
         tally.files += 1
         tally.seconds += clock() - started
         advance(1)
+    for later in deferred:
+        started = clock()
+        tally = stats.setdefault(later.producer, PageStats())
+        try:
+            files = sorted(later.resolve(), key=lambda f: f.url)
+        except ContentError:
+            raise
+        except Exception as exc:
+            raise ContentError(
+                [
+                    error(
+                        f"plugins/{later.producer}.py",
+                        0,
+                        "plugin-failed",
+                        f"plugin '{later.producer}' raised {type(exc).__name__} while making "
+                        f"its files: {exc}",
+                        "fix the plugin, or remove it from site.toml",
+                    )
+                ]
+            ) from exc
+        for file in files:
+            file = replace(file, producer=later.producer)
+            _check_urls([file])
+            if file.url in claimed:
+                first = claimed[file.url].producer
+                raise ContentError(
+                    [
+                        error(
+                            f"plugins/{file.producer}.py",
+                            0,
+                            "url-collision",
+                            f"the URL {file.url} is produced twice: by plugin '{first}' and "
+                            f"by plugin '{file.producer}'",
+                            "change a slug, or disable one of the plugins",
+                        )
+                    ]
+                )
+            claimed[file.url] = file
+            target.sink(file.url, file.data)
+        tally.files += len(files)
+        tally.seconds += clock() - started
     for name, path in renderer.theme.assets.items():
         if f"/static/{name}" not in claimed:
             target.sink(f"/static/{name}", path.read_bytes())
     target.sink("/.nojekyll", b"")
+    return {url: output.producer for url, output in claimed.items()}
 
 
 def reason_summary(reasons: Counter, limit: int = 3) -> str:

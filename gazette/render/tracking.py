@@ -138,38 +138,45 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, tuple | list) and all(_is_scalar(part) for part in value)
 
 
-PLAIN_WEIGHT = 16  # model values a plugin record may hold and still be recorded whole
+PLAIN_WEIGHT = 64  # values (model values count one) a plugin record may hold and be plain
 
 
-def _weight(value: Any) -> int | None:
-    """How many model values ``value`` holds, or None if it holds anything else."""
-    if _is_scalar(value):
-        return 0
+def _weight(value: Any, budget: int = PLAIN_WEIGHT) -> int | None:
+    """How many values ``value`` holds (a model value counts one), or None when it
+    holds more than ``budget`` or anything but scalars, model values, sequences
+    and dataclasses."""
+    if type(value) in _VALUE_TYPES or isinstance(value, Markup | date):
+        return 1
     kind = type(value)
     if kind.__module__ == "gazette.model":
         return None if kind is Site else 1
-    if isinstance(value, tuple | list):
-        total = 0
-        for part in value:
-            weight = _weight(part)
-            if weight is None or total + weight > PLAIN_WEIGHT:
-                return None
-            total += weight
-        return total
     if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
-        return _weight(tuple(getattr(value, name) for name in value.__dataclass_fields__))
-    return None
+        parts: Any = [getattr(value, name) for name in value.__dataclass_fields__]
+    elif isinstance(value, tuple | list):
+        parts = value
+    else:
+        return None
+    if len(parts) >= budget:
+        return None
+    total = 1
+    for part in parts:
+        weight = _weight(part, budget - total)
+        if weight is None:
+            return None
+        total += weight
+        if total > budget:
+            return None
+    return total
 
 
 def _is_plain(value: Any) -> bool:
     """Values recorded by digest rather than wrapped.
 
     Plain are scalars, model values (items, issues, sections, tags) and
-    sequences of them, and small plugin records (at most ``PLAIN_WEIGHT`` model
-    values and no mappings: an item's links, a feed's title and URLs). A plugin
-    object that holds more (a feed with its twenty newest items, an index)
-    stays wrapped, so a page depends only on the parts of it that its
-    templates read.
+    sequences of them, and small plugin records (at most ``PLAIN_WEIGHT`` values
+    and no mappings: an item's links, a feed's title and URLs). A plugin object
+    that holds more (the search records, an index) stays wrapped, so a page
+    depends only on the parts of it that its templates read.
     """
     if _is_scalar(value):
         return True
