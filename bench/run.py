@@ -40,15 +40,16 @@ TAIL_LINES = 25
 
 # Runs one command in a fresh process so that RUSAGE_CHILDREN covers only that
 # command's process tree: ru_maxrss is then the peak RSS of its largest process.
-# A thread samples /proc every 50 ms and adds up the RSS of every process in the
-# command's session: the peak of the whole tree (Linux only; 0 elsewhere).
+# A thread samples /proc every 50 ms and adds up the proportional set size (PSS:
+# each shared page divided among the processes sharing it, so a forked worker
+# is not counted twice) of every process in the command's session: the peak of
+# the whole tree's memory (Linux only; 0 elsewhere).
 WRAPPER = r"""
 import json, os, resource, signal, subprocess, sys, threading, time
 cmd, cwd, timeout, result = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4]
 start = time.perf_counter()
 proc = subprocess.Popen(cmd, cwd=cwd, start_new_session=True)
 tree_peak, done = [0], threading.Event()
-page = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
 
 def sample():
     while not done.wait(0.05):
@@ -59,8 +60,11 @@ def sample():
             try:
                 if os.getsid(int(pid)) != proc.pid:
                     continue
-                with open(f"/proc/{pid}/statm") as fh:
-                    total += int(fh.read().split()[1]) * page
+                with open(f"/proc/{pid}/smaps_rollup") as fh:
+                    for line in fh:
+                        if line.startswith("Pss:"):
+                            total += int(line.split()[1])
+                            break
             except (OSError, ValueError, IndexError):
                 continue
         tree_peak[0] = max(tree_peak[0], total)
@@ -97,7 +101,7 @@ class Run:
     timed_out: bool
     stderr_tail: str = ""
     cpu_s: float = 0.0  # user + system seconds of the build and its worker processes
-    tree_kb: int = 0  # peak of the summed RSS of every process of the build (sampled)
+    tree_kb: int = 0  # peak of the summed PSS of every process of the build (sampled)
 
     @property
     def ok(self) -> bool:

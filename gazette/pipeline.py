@@ -148,6 +148,7 @@ def _build(
     warnings += cache.problems
     site = with_rendered(site, rendered)
     sources = source_digests(site, loaded.sources, render_keys)
+    del documents, rendered, loaded  # the site holds what is needed: free the rest
     lap("markdown")
     progress.stage("Linking")
     hooks: dict[str, float] = {}
