@@ -417,3 +417,25 @@ def test_a_killed_build_leaves_a_complete_site_and_the_next_build_is_right(tmp_p
         subprocess.run(command, check=True, capture_output=True)
         assert tree(root / "site") == new, f"trial {trial}: the build after the kill is wrong"
     assert "old" in outcomes  # at least one kill landed inside a build
+
+
+def test_jinja_tests_and_filters_see_through_the_recording_proxy(tmp_path):
+    project = Project(tmp_path / "p")
+    template = (
+        '{% extends "base.html" %}{% block main %}<p id="probe">'
+        "{{ gazette.data is mapping }}|{{ gazette.issue_by_id is sequence }}|"
+        "{{ gazette.data['tags'] is callable }}|{{ gazette.issue_by_id|length }}|"
+        "{{ gazette.issue_by_id|list|sort|join(',') }}</p>{% endblock %}"
+    )
+    project.write("theme/templates/home.html", template)
+    request = BuildRequest(project.root, BuildOptions(now=NOW))
+    build_site(request)
+    home = (project.root / "site/index.html").read_text()
+    assert '<p id="probe">True|True|False|2|2020-06,2020-08</p>' in home
+    again = build_site(request)
+    assert [t.rendered for t in again.plugins if t.name == "home"] == [0]
+    issue = Project.issue("2021-02", 3, "2021-03-31")
+    project.write("content/issues/2021-02.md", issue)
+    build_site(request)
+    home = (project.root / "site/index.html").read_text()
+    assert '<p id="probe">True|True|False|3|2020-06,2020-08,2021-02</p>' in home

@@ -287,6 +287,28 @@ class Tracked:
     def __html__(self) -> str:
         return self._read(("html",), lambda: Markup(self._value.__html__()), fact=True)
 
+    def __repr__(self) -> str:
+        return self._read(("repr",), lambda: repr(self._value), fact=True)
+
+    def __getitem__(self, key: Any) -> Any:  # Python code (a filter) indexing a wrapped value
+        return self.item(key)
+
+    def test(self, name: str, test: Callable[..., bool], *args: Any) -> bool:
+        """A Jinja test (``is mapping``, ``is sequence`` ...) of the wrapped value, recorded."""
+        encoded = tuple(self._recorder.encode(a) for a in args)
+        return self._read(("test", name, encoded), lambda: test(self._value, *args), fact=True)
+
+
+def _tracked_test(name: str, test: Callable[..., bool]) -> Callable[..., bool]:
+    """A Jinja test that sees through ``Tracked`` (``is mapping`` must not see a proxy)."""
+
+    def run(value: Any, *args: Any) -> bool:
+        if type(value) is Tracked:
+            return value.test(name, test, *args)
+        return test(value, *args)
+
+    return run
+
 
 def unwrap(value: Any) -> Any:
     return value._value if isinstance(value, Tracked) else value
@@ -314,6 +336,10 @@ class TrackingEnvironment(jinja2.Environment):
 
     recorder: Recorder | None = None
     template_digests: dict[str, bytes] = {}  # noqa: RUF012 - replaced per instance
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tests = {name: _tracked_test(name, test) for name, test in self.tests.items()}
 
     def _load_template(self, name: str, globals: Any) -> jinja2.Template:
         if self.recorder is not None:
@@ -442,4 +468,8 @@ def _step(env: jinja2.Environment, value: Any, step: tuple, argument: Callable) 
         return str(value)
     if kind == "html":
         return Markup(value.__html__())
+    if kind == "repr":
+        return repr(value)
+    if kind == "test":
+        return env.tests[step[1]](value, *(argument(a) for a in step[2]))
     raise ValueError(f"unknown step {kind!r}")
