@@ -35,8 +35,9 @@ from gazette.model import Site
 from gazette.output.records import PageRecord, Records, describe
 from gazette.output.urls import Urls, output_path
 from gazette.render.fingerprint import Fingerprinter, Unfingerprintable
+from gazette.render.replay import Replayer
 from gazette.render.templates import find_theme, make_environment, render_template
-from gazette.render.tracking import Recorder, Replayer, Tracked
+from gazette.render.tracking import Recorder, Tracked
 
 PACKAGE = Path(__file__).resolve().parents[1]
 

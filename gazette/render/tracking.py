@@ -10,11 +10,12 @@ is recorded as a *path* from the root (``("gazette", ("a", "data"), ("c",
 plugin objects stay wrapped, so a page that reads one tag's URL depends on
 that URL, not on the whole tag index.
 
-On the next build, ``Replayer`` evaluates each recorded path on the new site
-and compares digests. If the context, the templates and every recorded read
-are equal, the template runs exactly as before and produces the same bytes,
-so the page is reused without rendering. This is the "verifying trace" of
-build systems such as Shake and Salsa; a plugin declares nothing by hand.
+On the next build, ``Replayer`` (``gazette.render.replay``) evaluates each
+recorded path on the new site and compares digests. If the context, the
+templates and every recorded read are equal, the template runs exactly as
+before and produces the same bytes, so the page is reused without rendering.
+This is the "verifying trace" of build systems such as Shake and Salsa; a
+plugin declares nothing by hand.
 
 Arguments of recorded calls must be values that can be found again on the
 next build: plain values, items and issues (by slug and id), and values read
@@ -41,9 +42,6 @@ Trace = tuple[tuple[Path, bytes], ...]
 WRAPPED = b"wrapped:"
 MISSING = b"undefined"
 _VALUE_TYPES = (str, int, float, bool, type(None))
-
-
-_UNKNOWN = object()
 
 
 class Untrackable(Exception):
@@ -362,114 +360,3 @@ class TrackingEnvironment(jinja2.Environment):
         if type(obj) is Tracked:
             return obj.item(argument)
         return _GETITEM(self, obj, argument)
-
-
-class Replayer:
-    """Evaluates recorded paths on a new site, each path once per build."""
-
-    def __init__(self, env: jinja2.Environment, roots: dict[str, Any], fingerprint: Fingerprinter):
-        self._env = env
-        self._roots = roots
-        self._fingerprint = fingerprint
-        self._values: dict[Path, Any] = {}
-        self._by_index: dict[int, bytes | None] = {}
-
-    def changed(
-        self, reads: Sequence[int], expected: Sequence[bytes], paths: Sequence[Path]
-    ) -> Path | None:
-        """The first read whose value digest differs from the recorded one, or None.
-
-        ``reads`` are indices into ``paths``; each path is evaluated once per build.
-        """
-        known = self._by_index
-        for index, digest in zip(reads, expected, strict=True):
-            found = known.get(index, _UNKNOWN)
-            if found is _UNKNOWN:
-                found = known[index] = self._digest(paths[index], digest.startswith(WRAPPED))
-            if found != digest:
-                return paths[index]
-        return None
-
-    def _digest(self, path: Path, was_wrapped: bool) -> bytes | None:
-        """The digest of the value at ``path`` now, in the form it was recorded in.
-
-        A value recorded by digest is digested again: equal digests mean equal
-        values. A value that was wrapped is compared by type only; the reads
-        the template made inside it are recorded (and checked) on their own.
-        """
-        try:
-            value = self._value(path)
-        except Exception:  # the read fails now: the page must render (and say why)
-            return None
-        if isinstance(value, jinja2.Undefined):
-            return MISSING
-        if path[0] == "§template":
-            return value
-        if was_wrapped:
-            return WRAPPED + type(value).__qualname__.encode()
-        try:
-            return self._fingerprint(value)
-        except Unfingerprintable:
-            return None
-
-    def _value(self, path: Path) -> Any:
-        if path in self._values:
-            return self._values[path]
-        if path[0] == "§template":
-            return self._roots["§template"].get(path[1], MISSING)
-        if len(path) == 1:
-            value = self._roots[path[0]]
-        else:
-            value = _step(self._env, self._value(path[:-1]), path[-1], self._argument)
-        self._values[path] = value
-        return value
-
-    def _argument(self, encoded: Any) -> Any:
-        if isinstance(encoded, tuple) and encoded and encoded[0] in _DECODERS:
-            return _DECODERS[encoded[0]](self, encoded[1])
-        return encoded
-
-
-def _from_slug(replayer: Replayer, slug: str) -> Item:
-    return replayer._roots["gazette"].item_by_slug[slug]
-
-
-def _from_id(replayer: Replayer, issue_id: str) -> Issue:
-    return replayer._roots["gazette"].issue_by_id[issue_id]
-
-
-_DECODERS: dict[str, Callable[[Replayer, Any], Any]] = {
-    "§path": lambda replayer, path: replayer._value(path),
-    "§item": _from_slug,
-    "§issue": _from_id,
-    "§tuple": lambda replayer, values: values,
-}
-
-
-def _step(env: jinja2.Environment, value: Any, step: tuple, argument: Callable) -> Any:
-    kind = step[0]
-    if kind == "a":
-        return plain_getattr(env, value, step[1])
-    if kind == "i":
-        return plain_getitem(env, value, argument(step[1]))
-    if kind == "c":
-        return value(*(argument(a) for a in step[1]), **{k: argument(v) for k, v in step[2]})
-    if kind == "in":
-        return argument(step[1]) in value
-    if kind == "bool":
-        return bool(value)
-    if kind == "len":
-        return len(list(value)) if not hasattr(value, "__len__") else len(value)
-    if kind == "ix":
-        return list(value)[step[1]]
-    if kind == "eq":
-        return value == argument(step[1])
-    if kind == "str":
-        return str(value)
-    if kind == "html":
-        return Markup(value.__html__())
-    if kind == "repr":
-        return repr(value)
-    if kind == "test":
-        return env.tests[step[1]](value, *(argument(a) for a in step[2]))
-    raise ValueError(f"unknown step {kind!r}")
