@@ -178,7 +178,7 @@ def _build(
     else:
         previous = load_records(records_path, output)
         renderer = PageRenderer(site, urls, project, menu, previous, salt, sources)
-        manifest = project / CACHE_DIR / "manifest.json"
+        manifest = project / CACHE_DIR / "manifest.pickle"
         with SiteWriter(
             output, manifest, before_manifest=save_pages(records_path, renderer)
         ) as writer:

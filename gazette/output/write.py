@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
+import hashlib
 import os
+import pickle
 import shutil
 import subprocess
 import uuid
@@ -50,6 +51,8 @@ def check_output_dir(output: Path, project: Path) -> None:
             "sources. Fix: choose an output folder of its own, such as site/"
         )
 
+
+KEEP_BATCH = 512  # reused pages per message to the writer process
 
 # File descriptors of the locks this process holds: the forked writer closes
 # them, so that a killed build's writer can never keep the lock.
@@ -151,10 +154,11 @@ class SiteWriter:
         self.count = 0
         self.linked = 0
         self._manifest_path = manifest
-        self._spare_manifest = manifest.with_name("spare.json") if manifest else None
+        self._spare_manifest = manifest.with_name("spare.pickle") if manifest else None
         self._before_manifest = before_manifest
         self.previous: dict[str, list] = {}
         self.written: list[str] = []  # URLs whose files were written, not linked
+        self._kept: list[str] = []  # reused pages not yet sent to the writer
         self._current: dict[str, list] = {}
         self._conn: Connection | None = None
         self._child: BaseProcess | None = None
@@ -185,7 +189,15 @@ class SiteWriter:
         return self
 
     def add(self, url: str, data: bytes) -> None:
-        self._send(b"W", url, data)
+        """Hand over a file; one whose bytes equal the current site's is linked, not sent.
+
+        Comparing a digest here costs less than sending the bytes to the writer
+        process (a search index is ten thousand files).
+        """
+        known = self.previous.get(url)
+        same = known and known[0] == hashlib.blake2b(data, digest_size=16).hexdigest()
+        if not (same and self.keep(url)):
+            self._send(b"W", url, data)
 
     def keep(self, url: str) -> bool:
         """Carry the current site's file for ``url`` over unchanged, if it is still intact.
@@ -202,19 +214,29 @@ class SiteWriter:
             return False
         if [stat.st_size, stat.st_mtime_ns] != known[1:]:
             return False
-        self._send(b"K", url, b"")
+        self._kept.append(url)  # sent in batches: one message per file cost more than the file
+        self.count += 1
+        if len(self._kept) >= KEEP_BATCH:
+            self._send_kept()
         return True
 
-    def _send(self, kind: bytes, url: str, data: bytes) -> None:
+    def _send_kept(self) -> None:
+        if self._kept:
+            urls, self._kept = self._kept, []
+            self._send(b"K", "\n".join(urls), b"", count=0)
+
+    def _send(self, kind: bytes, url: str, data: bytes, count: int = 1) -> None:
         encoded = url.encode()
         try:
             self._conn.send_bytes(kind + len(encoded).to_bytes(4, "little") + encoded + data)
         except OSError:  # the child stopped: it says why
             self._finish()
-        self.count += 1
+        self.count += count
 
     def _finish(self) -> None:
         """Tell the child that every file is in, and take its report."""
+        with contextlib.suppress(OSError):  # the child stopped: its report says why
+            self._send_kept()
         with contextlib.suppress(OSError):  # it stopped already; its report is in the pipe
             self._conn.send_bytes(b"")
         try:
@@ -281,10 +303,12 @@ class SiteWriter:
 
 
 def _write_manifest(path: Path, folder: Path, files: dict[str, list]) -> None:
-    """``{output, files}`` as JSON, by a rename, so a kill leaves the old one or the new."""
+    """``{output, files}`` pickled (JSON took 0.2 s per 20,000 files), by a rename,
+    so that a kill leaves the old manifest or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_text(json.dumps({"output": str(folder), "files": files}, sort_keys=True))
+    with temporary.open("wb") as handle:
+        pickle.dump({"output": str(folder), "files": files}, handle, protocol=5)
     os.replace(temporary, path)
 
 
@@ -293,10 +317,25 @@ def _read_manifest(path: Path | None, output: Path) -> dict[str, list]:
     if path is None or not output.is_dir():
         return {}
     try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
+        with path.open("rb") as handle:
+            record = pickle.load(handle)
+    except Exception:
         return {}
     if not isinstance(record, dict) or record.get("output") != str(output):
         return {}
     files = record.get("files")
-    return files if isinstance(files, dict) else {}
+    if not isinstance(files, dict):
+        return {}
+    return {url: entry for url, entry in files.items() if _valid_entry(url, entry)}
+
+
+def _valid_entry(url: object, entry: object) -> bool:
+    """``[hex digest, size, mtime_ns]`` under a string URL; anything else is ignored."""
+    return (
+        isinstance(url, str)
+        and type(entry) is list
+        and len(entry) == 3
+        and isinstance(entry[0], str)
+        and type(entry[1]) is int
+        and type(entry[2]) is int
+    )

@@ -1,9 +1,9 @@
 """The writer process: puts every file of the new site in place, off the build process.
 
 ``SiteWriter`` (``gazette.output.write``) starts ``write_files`` in a child
-process and sends it one message per file: ``W`` with the file's bytes, or
-``K`` for a page the build reused, whose file in the live site is known to be
-intact. The child works in one of two folders:
+process and sends it one message per file it writes, ``W`` with the file's
+bytes, and ``K`` messages with batches of URLs of files the build reused,
+whose files in the live site are known to be intact. The child works in one of two folders:
 
 - **a fresh folder** (the first build, or when no spare is usable): an unchanged
   file is hard-linked from the live site, any other is written;
@@ -60,8 +60,9 @@ def write_files(
         while message := conn.recv_bytes():
             size = int.from_bytes(message[1:5], "little")
             url = message[5 : 5 + size].decode()
-            if message[:1] == b"K":
-                place.keep(url)
+            if message[:1] == b"K":  # reused pages, a batch of URLs
+                for one in url.split("\n"):
+                    place.keep(one)
             else:
                 place.put(url, message[5 + size :])
         if spare is not None:
