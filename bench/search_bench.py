@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shard-records",
         default="0",
-        help="Pagefind shard_records values to compare (0: the default, 1,000)",
+        help="Pagefind shard_records values to compare (0: the default, 1,500)",
     )
     parser.add_argument("--queries", type=int, default=len(QUERIES), help="how many fixed queries")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
