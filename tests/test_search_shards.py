@@ -13,17 +13,13 @@ import json
 import os
 import random
 import shutil
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, BuildResult, build_site
-from gazette.serve.server import make_server
-from helpers import CHROMIUM, NO_CHROMIUM, NOW
+from helpers import CHROMIUM, NO_CHROMIUM, NOW, served
 from plugins import search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,21 +237,10 @@ SEARCH = """async ([root, base, queries]) => {
 }"""
 
 
-@contextmanager
-def serve(output: Path) -> Iterator[str]:
-    server, broadcaster = make_server(output, "/", "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.url
-    broadcaster.close()
-    server.shutdown()
-    server.server_close()
-
-
 def ranked(browser, folder: Path) -> dict[str, list[list]]:
     output = folder / "out"
     build_site(BuildRequest(folder, BuildOptions(now=NOW), output, use_cache=False))
-    with serve(output) as url:
+    with served(output) as url:
         page = browser.new_page()
         # A page whose search box has not loaded Pagefind: the script below does it.
         page.goto(url + "issues/")
