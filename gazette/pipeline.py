@@ -102,13 +102,20 @@ def build_site(request: BuildRequest, progress: Progress | None = None) -> Build
         return _build(request, project, progress or Progress())
     output = _output_dir(request)
     check_output_dir(output, project)
-    with build_lock(project / CACHE_DIR / "build.lock"):
-        return _build(request, project, progress or Progress(), output)
+    manifest = project / CACHE_DIR / "manifest.pickle"
+    # The writer process starts before anything is loaded: forked from a small
+    # process, it does not come to hold a copy of the site.
+    with (
+        build_lock(project / CACHE_DIR / "build.lock"),
+        SiteWriter(output, manifest) as writer,
+    ):
+        return _build(request, project, progress or Progress(), writer)
 
 
 def _build(
-    request: BuildRequest, project: Path, progress: Progress, output: Path | None = None
+    request: BuildRequest, project: Path, progress: Progress, writer: SiteWriter | None = None
 ) -> BuildResult:
+    output = writer.output if writer is not None else None
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -176,14 +183,13 @@ def _build(
         )
         count, written = len(files), set(files)
     else:
+        assert writer is not None
         previous = load_records(records_path, output)
         renderer = PageRenderer(site, urls, project, menu, previous, salt, sources)
-        manifest = project / CACHE_DIR / "manifest.pickle"
-        with SiteWriter(
-            output, manifest, before_manifest=save_pages(records_path, renderer)
-        ) as writer:
-            target = Target(writer.add, writer.keep if request.use_cache else None)
-            producers = render_pages(outputs, renderer, target, progress.advance, stats)
+        writer.before_manifest = save_pages(records_path, renderer)
+        target = Target(writer.add, writer.keep if request.use_cache else None)
+        producers = render_pages(outputs, renderer, target, progress.advance, stats)
+        writer.commit()
         count, written = writer.count, set(writer.written)
     lap("render+write" if output else "render")
     wrote: dict[str, int] = {}

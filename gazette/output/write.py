@@ -155,10 +155,12 @@ class SiteWriter:
         self.linked = 0
         self._manifest_path = manifest
         self._spare_manifest = manifest.with_name("spare.pickle") if manifest else None
-        self._before_manifest = before_manifest
+        self.before_manifest = before_manifest
         self.previous: dict[str, list] = {}
         self.written: list[str] = []  # URLs whose files were written, not linked
         self._kept: list[str] = []  # reused pages not yet sent to the writer
+        self._touched = False  # whether a file was sent yet (the spare is still intact)
+        self._done = False
         self._current: dict[str, list] = {}
         self._conn: Connection | None = None
         self._child: BaseProcess | None = None
@@ -167,8 +169,6 @@ class SiteWriter:
         recover(self.output)
         previous = self.previous = _read_manifest(self._manifest_path, self.output)
         spare = _read_manifest(self._spare_manifest, self.spare) if previous else {}
-        if self._spare_manifest is not None:
-            self._spare_manifest.unlink(missing_ok=True)  # the spare changes from here on
         if spare:
             self.folder = self.spare
         else:
@@ -226,6 +226,10 @@ class SiteWriter:
             self._send(b"K", "\n".join(urls), b"", count=0)
 
     def _send(self, kind: bytes, url: str, data: bytes, count: int = 1) -> None:
+        if not self._touched:  # the spare changes from here on: its manifest goes first
+            self._touched = True
+            if self._spare_manifest is not None and self.folder == self.spare:
+                self._spare_manifest.unlink(missing_ok=True)
         encoded = url.encode()
         try:
             self._conn.send_bytes(kind + len(encoded).to_bytes(4, "little") + encoded + data)
@@ -252,7 +256,17 @@ class SiteWriter:
         self._current, self.linked = report["files"], report["linked"]
         self.written = report["written"]
 
+    def commit(self) -> None:
+        """Every file is in: wait for the writer, then swap the new site in."""
+        self._close(None)
+
     def __exit__(self, exc_type: type | None, *rest: object) -> None:
+        self._close(exc_type)
+
+    def _close(self, exc_type: type | None) -> None:
+        if self._done:
+            return
+        self._done = True
         try:
             if exc_type is None:
                 self._finish()
@@ -265,7 +279,8 @@ class SiteWriter:
                 self._swap()
             elif self.folder == self.temp:
                 shutil.rmtree(self.temp, ignore_errors=True)
-            # A half-updated spare stays: its manifest is gone, so the next build discards it.
+            # A spare the writer began to change has lost its manifest: the next
+            # build discards it. One it never touched keeps it, and stays usable.
 
     def _stop_child(self, graceful: bool) -> None:
         if self._child is None:
@@ -294,8 +309,8 @@ class SiteWriter:
                 old.rename(self.spare)
             else:
                 _discard(old)
-        if self._before_manifest is not None:
-            self._before_manifest(self.output)
+        if self.before_manifest is not None:
+            self.before_manifest(self.output)
         if self._manifest_path is not None:
             _write_manifest(self._manifest_path, self.output, self._current)
         if keep_spare and self.spare.exists():
