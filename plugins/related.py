@@ -29,6 +29,11 @@ the previous one's work (`Ranking`): nothing changed, the stored lists; after
 an edit, only new and edited texts are tokenised and only the rows whose
 features changed, or whose lists lost too many members, are recomputed. The
 result is the same as without the cache, to the last bit of every score.
+
+This module is longer than the project's ~400 lines: the ranking, its cache
+format and the incremental merge share private invariants (row order, stored
+match counts, digests) that are easier to check in one file; a split would
+also need the by-path loading that ``search.py`` uses for its helper.
 """
 
 from __future__ import annotations
