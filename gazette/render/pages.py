@@ -169,7 +169,8 @@ class PageRenderer:
             self._plain_env = make_environment(*self._plain_args)
         return render_template(self._plain_env, output.template, context, output.source).encode()
 
-    def keep(self, url: str, record_key: bytes) -> None:
+    def keep(self, url: str) -> None:
+        """The page is reused: its record carries over to the next build."""
         self.records[url] = self.previous[url]
 
     def _record(self, key: bytes, reads: dict[int, bytes]) -> PageRecord:
@@ -209,7 +210,7 @@ def render_pages(
             key = renderer.key(output)
             reason = renderer.why_render(output.url, key) if target.keep else "no previous site"
             if reason is None and target.keep(output.url):
-                renderer.keep(output.url, key)
+                renderer.keep(output.url)
                 tally.reused += 1
             else:
                 target.sink(output.url, renderer.render(output, key))
