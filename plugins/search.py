@@ -163,11 +163,18 @@ def digest(rec: Record) -> str:
 
 @dataclass(frozen=True)
 class SearchData:
-    """``site.data["search"]``: the engine (templates read it), the records and their digests."""
+    """``site.data["search"]``: the engine (templates read it), the records and their digests.
+
+    ``bundle`` waits for the Pagefind files, which ``link`` starts to make in
+    the background (None for lunr).
+    """
 
     engine: str
     records: tuple[Record, ...]
     digests: tuple[str, ...] = ()
+    bundle: Callable[[], list[StaticFile]] | None = dataclasses.field(
+        default=None, compare=False, repr=False
+    )
 
 
 # --------------------------------------------------------------------------- records
@@ -469,9 +476,31 @@ def _setup_error(message: str, fix: str) -> ContentError:
 def link(
     site: Site, *, options: Mapping[str, Any], cache: PluginCache | None = None, **kwargs: Any
 ) -> SearchData:
-    """Runs after loading: the records of every public item, and their digests."""
+    """Runs after loading: the records of every public item, and their digests.
+
+    With Pagefind, it also starts indexing the shards whose records changed, in
+    the background, so that the work overlaps the other plugins' hooks and the
+    rendering of the pages; ``outputs`` hands the core a ``Deferred`` that waits
+    for it. (Its only effect besides the result is the plugin's own cache.)
+    """
     recs = records(site, site.glossary, cache)
-    return SearchData(options["engine"], recs, tuple(digest(rec) for rec in recs))
+    digests = tuple(digest(rec) for rec in recs)
+    bundle = None
+    if options["engine"] == "pagefind":
+        language = site.config.site.language
+        bundle = background(
+            lambda: [
+                StaticFile(f"/pagefind/{path}", content)
+                for path, content in pagefind_files(
+                    recs,
+                    language,
+                    cache,
+                    digests=digests or None,
+                    shard_records=options["shard_records"],
+                ).items()
+            ]
+        )
+    return SearchData(options["engine"], recs, digests, bundle)
 
 
 def background(work: Callable[[], list[StaticFile]]) -> Callable[[], list[StaticFile]]:
@@ -520,23 +549,11 @@ def outputs(
         },
     )
     if data.engine == "pagefind":
-        # Indexing runs in the background while the core renders the pages
+        # Indexing started in ``link`` and runs while the core renders the pages
         # (Pagefind is a process of its own, on the other core); the core
         # collects the files after the last page.
-        yield Deferred(
-            background(
-                lambda: [
-                    StaticFile(f"/pagefind/{path}", content)
-                    for path, content in pagefind_files(
-                        data.records,
-                        site.config.site.language,
-                        cache,
-                        digests=data.digests or None,
-                        shard_records=options["shard_records"],
-                    ).items()
-                ]
-            )
-        )
+        if data.bundle is not None:
+            yield Deferred(data.bundle)
         return
     script = lunr_script()
     files = lunr_files(data.records, cache, digests=data.digests or None)
