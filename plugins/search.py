@@ -10,8 +10,9 @@ Engines (option ``engine``):
 - ``pagefind`` (default): the `pagefind` Python package drives its binary
   (``pagefind_bin``, from PyPI) and writes a chunked index under ``/pagefind/``.
   The browser fetches only the chunks a query needs (about 410 KB before the
-  first results at 10,000 items, in 8 shards), so it suits archives of any size. Records are added as custom records,
-  not by re-parsing the built HTML, with filters (tag, section, issue, year), a
+  first results at 10,000 items, in 8 shards), so it suits archives of any
+  size. Records are added as custom records, not by re-parsing the built HTML,
+  with filters (tag, section, issue, year), a
   ``date`` sort and display metadata.
 - ``lunr``: `lunr` (lunr.py) prebuilds a lunr.js index with field boosts, written
   to ``/search/lunr-index.json`` with ``/search/lunr-docs.json`` (what results
