@@ -74,7 +74,7 @@ def plain(project: Path, site, menu, urls, pages) -> float:  # type: ignore[no-u
 
 
 def tracked(project: Path, site, menu, urls, pages, salt) -> tuple[float, Records]:  # type: ignore[no-untyped-def]
-    renderer = PageRenderer(site, urls, project, menu, Records(b"", {}), *salt)
+    renderer = PageRenderer(site, urls, find_theme(project), menu, Records(b"", {}), *salt)
     started = time.process_time()
     for page in pages:
         renderer.render(page, renderer.key(page))
@@ -82,7 +82,7 @@ def tracked(project: Path, site, menu, urls, pages, salt) -> tuple[float, Record
 
 
 def check(project: Path, site, menu, urls, pages, salt, records: Records) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    renderer = PageRenderer(site, urls, project, menu, records, *salt)
+    renderer = PageRenderer(site, urls, find_theme(project), menu, records, *salt)
     started = time.process_time()
     reusable = sum(renderer.why_render(page.url, renderer.key(page)) is None for page in pages)
     return time.process_time() - started, reusable

@@ -48,7 +48,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,7 +65,7 @@ from gazette.content.load import load_config  # noqa: E402
 from gazette.model import BuildOptions  # noqa: E402
 from gazette.pipeline import BuildRequest, build_site  # noqa: E402
 from gazette.plugins import load_plugins  # noqa: E402
-from gazette.serve.server import make_server  # noqa: E402
+from gazette.serve.server import serving as served  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -228,19 +227,6 @@ def build(row: Row) -> Path:
 
 
 # --------------------------------------------------------------------------- browser
-
-
-@contextmanager
-def served(root: Path) -> Iterator[str]:
-    server, broadcaster = make_server(root, "/", "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.url
-    finally:
-        broadcaster.close()
-        server.shutdown()
-        server.server_close()
 
 
 def wire_bytes(response: Any) -> int:

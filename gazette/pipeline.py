@@ -174,10 +174,11 @@ def _build(
     progress.stage("Rendering pages", len(outputs))
     files: dict[str, bytes] = {}
     stats: dict[str, PageStats] = {}
-    salt = build_salt(site, plugins, menu, find_theme(project).assets)
+    theme = find_theme(project)
+    salt = build_salt(site, plugins, menu, theme.assets)
     records_path = project / CACHE_DIR / "pages.pickle" if request.use_cache else None
     if output is None:
-        renderer = PageRenderer(site, urls, project, menu, Records(b"", {}), salt, sources)
+        renderer = PageRenderer(site, urls, theme, menu, Records(b"", {}), salt, sources)
         producers = render_pages(
             outputs, renderer, Target(files.__setitem__), progress.advance, stats
         )
@@ -185,7 +186,7 @@ def _build(
     else:
         assert writer is not None
         previous = load_records(records_path, output)
-        renderer = PageRenderer(site, urls, project, menu, previous, salt, sources)
+        renderer = PageRenderer(site, urls, theme, menu, previous, salt, sources)
         writer.before_manifest = save_pages(records_path, renderer)
         target = Target(writer.add, writer.keep if request.use_cache else None)
         producers = render_pages(outputs, renderer, target, progress.advance, stats)

@@ -9,9 +9,6 @@ the files it cares about.
 from __future__ import annotations
 
 import shutil
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from gazette.content.config import parse_config
 from gazette.content.vocab import parse_vocabulary
 from gazette.model import BuildOptions, Config, Vocabulary
 from gazette.pipeline import BuildRequest, BuildResult, build_site
-from gazette.serve.server import make_server
+from gazette.serve.server import serving as served  # noqa: F401 - tests import it here
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -169,17 +166,3 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 NO_CHROMIUM = "Debian's chromium is not installed (python3 dev.py test installs it)"
-
-
-@contextmanager
-def served(output: Path, base_path: str = "/") -> Iterator[str]:
-    """Serve a built site on a free local port in a thread; yields its URL."""
-    server, broadcaster = make_server(output, base_path, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.url
-    finally:
-        broadcaster.close()
-        server.shutdown()
-        server.server_close()

@@ -99,32 +99,34 @@ class Placer:
             self._folders.add(parent)
         return relative, target
 
-    def _in_place(self, relative: str, target: str, entry: Entry | None, digest: str) -> bool:
-        """The spare already holds this content for this URL (and nobody changed it)."""
-        if self.spare is None or not entry or entry[0] != digest:
-            return False
-        return _stat_matches(target, entry)
+    def _in_place(self, url: str, digest: str) -> Entry | None:
+        """The spare's entry when it already holds this content for ``url``, untouched.
+
+        The common case of a warm build: nothing to do, not even a folder to check.
+        """
+        entry = self.spare.get(url) if self.spare is not None else None
+        in_place = entry and entry[0] == digest
+        path = os.path.join(self.folder, output_path(url))
+        return entry if in_place and _stat_matches(path, entry) else None
 
     def keep(self, url: str) -> None:
         """A reused page: its live file is intact (the build checked size and mtime)."""
         known = self.previous[url]
         self.linked += 1
-        entry = self.spare.get(url) if self.spare is not None else None
-        if entry and entry[0] == known[0]:
-            relative = output_path(url)
-            if _stat_matches(os.path.join(self.folder, relative), entry):
-                self.files[url] = entry  # already in place: the common case of a warm build
-                return
-        relative, target = self._target(url)
-        self.files[url] = self._link(os.path.join(self.live, relative), target, known)
+        entry = self._in_place(url, known[0])
+        if entry is None:
+            relative, target = self._target(url)
+            entry = self._link(os.path.join(self.live, relative), target, known)
+        self.files[url] = entry
 
     def put(self, url: str, data: bytes) -> None:
-        relative, target = self._target(url)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        if self._in_place(relative, target, (self.spare or {}).get(url), digest):
-            self.files[url] = self.spare[url]  # type: ignore[index]
+        entry = self._in_place(url, digest)
+        if entry is not None:
+            self.files[url] = entry
             self.linked += 1
             return
+        relative, target = self._target(url)
         known = self.previous.get(url)
         source = os.path.join(self.live, relative)
         if known and known[0] == digest and _stat_matches(source, known):

@@ -36,7 +36,7 @@ from gazette.output.records import PageRecord, Records, describe
 from gazette.output.urls import Urls, output_path
 from gazette.render.fingerprint import Fingerprinter, Unfingerprintable
 from gazette.render.replay import Replayer
-from gazette.render.templates import find_theme, make_environment, render_template
+from gazette.render.templates import Theme, make_environment, render_template
 from gazette.render.tracking import Recorder, Tracked
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -103,14 +103,14 @@ class PageRenderer:
         self,
         site: Site,
         urls: Urls,
-        project: Path,
+        theme: Theme,
         menu: tuple,
         previous: Records,
         salt: bytes,
         sources: Mapping[str, bytes] | None = None,
     ):
         self.salt = salt
-        self.theme = find_theme(project)
+        self.theme = theme
         self.fingerprint = Fingerprinter()
         for document in (*site.items, *site.issues) if sources else ():
             if document.path in sources:  # type: ignore[operator]

@@ -20,6 +20,7 @@ Two details shape the design:
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import gzip
 import html
@@ -33,7 +34,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -534,6 +535,20 @@ def make_server(
     broadcaster = Broadcaster()
     server = GazetteServer(host, port, root=root, base_path=base_path, broadcaster=broadcaster)
     return server, broadcaster
+
+
+@contextlib.contextmanager
+def serving(root: Path, base_path: str = "/", host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``root`` on a free port in a thread (tests, benchmarks); yields its URL."""
+    server, broadcaster = make_server(root, base_path, host, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        broadcaster.close()
+        server.shutdown()
+        server.server_close()
 
 
 # --------------------------------------------------------------------------- watching
