@@ -25,7 +25,7 @@ from gazette.diagnostics import (
     UsageError,
 )
 from gazette.model import BuildOptions
-from gazette.pipeline import BuildRequest, BuildResult, build_site, check_site
+from gazette.pipeline import BuildRequest, BuildResult, build_site, check_site, up_to_date
 from gazette.progress import RichProgress
 
 COMMANDS = ("build", "check", "serve", "new")
@@ -180,6 +180,19 @@ def _summary(result: BuildResult, seconds: float, verb: str) -> str:
 def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     request = _request(args)
+    if args.command == "build":
+        stamp, reasons = up_to_date(request)
+        if stamp is not None:
+            for line in stamp.warnings:
+                print(line, file=sys.stderr)
+            print(
+                f"Up to date: {stamp.items} items, {stamp.issues} issues, {stamp.files} files "
+                f"unchanged since the last build ({time.perf_counter() - started:.2f} s)",
+                file=sys.stderr,
+            )
+            return EXIT_OK
+        if args.timings:
+            print(f"Building, because {'; '.join(reasons)}.", file=sys.stderr)
     with RichProgress() as progress:
         result = (check_site if args.command == "check" else build_site)(request, progress)
     print_diagnostics(result.warnings)

@@ -11,6 +11,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
@@ -18,6 +19,7 @@ from gazette.cache import BuildCache
 from gazette.content.load import load_config, load_project, select_published, with_rendered
 from gazette.diagnostics import ContentError, Diagnostic, strictify
 from gazette.model import BuildOptions, Site
+from gazette.output import uptodate
 from gazette.output.records import Records, load_records, save_records
 from gazette.output.urls import Urls
 from gazette.output.write import SiteWriter, build_lock, check_output_dir
@@ -25,6 +27,7 @@ from gazette.plugins import (
     collect_outputs,
     find_collisions,
     load_plugins,
+    run_expires,
     run_link,
     run_markdown_extensions,
     run_menu,
@@ -62,6 +65,10 @@ class BuildResult:
     timings: Mapping[str, float] = field(default_factory=dict)
     file_count: int = 0
     plugins: tuple[PluginTiming, ...] = ()
+    # Until when the site stays as built with no edit (None: for ever), and
+    # whether that is known (a project plugin may read the clock).
+    expires: datetime | None = None
+    clock_known: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,13 +110,60 @@ def build_site(request: BuildRequest, progress: Progress | None = None) -> Build
     output = _output_dir(request)
     check_output_dir(output, project)
     manifest = project / CACHE_DIR / "manifest.pickle"
-    # The writer process starts before anything is loaded: forked from a small
-    # process, it does not come to hold a copy of the site.
-    with (
-        build_lock(project / CACHE_DIR / "build.lock"),
-        SiteWriter(output, manifest) as writer,
-    ):
-        return _build(request, project, progress or Progress(), writer)
+    stamp_path = project / CACHE_DIR / uptodate.STAMP
+    with build_lock(project / CACHE_DIR / "build.lock"):
+        uptodate.forget(stamp_path)
+        inputs = uptodate.take_inputs(project, skip=(output, project / CACHE_DIR))
+        # The writer process starts before anything is loaded: forked from a
+        # small process, it does not come to hold a copy of the site.
+        with SiteWriter(output, manifest) as writer:
+            result = _build(request, project, progress or Progress(), writer)
+        if request.use_cache and result.clock_known and not inputs.racy:
+            uptodate.save(stamp_path, _stamp(request, inputs, output, result))
+    return result
+
+
+def _request_key(request: BuildRequest, output: Path) -> str:
+    options = request.options
+    return uptodate.request_key(
+        {
+            "drafts": options.drafts,
+            "future": options.future,
+            "strict": options.strict,
+            "output": str(output),
+            "base_url": request.base_url,
+        }
+    )
+
+
+def _stamp(
+    request: BuildRequest, inputs: uptodate.Inputs, output: Path, result: BuildResult
+) -> uptodate.Stamp:
+    return uptodate.Stamp(
+        request=_request_key(request, output),
+        inputs=inputs.digests,
+        output=uptodate.output_digest(output),
+        built=request.options.now.isoformat(),
+        expires=result.expires.isoformat() if result.expires else None,
+        items=len(result.site.items),
+        issues=len(result.site.issues),
+        files=result.file_count,
+        warnings=tuple(w.format() for w in result.warnings),
+    )
+
+
+def up_to_date(request: BuildRequest) -> tuple[uptodate.Stamp | None, list[str]]:
+    """The last build's stamp if its site stands for this build, else why it does not."""
+    project = request.project.resolve()
+    output = _output_dir(request)
+    stamp_path = project / CACHE_DIR / uptodate.STAMP
+    if not request.use_cache:
+        return None, ["the cache is off"]
+    stamp = uptodate.load(stamp_path)
+    inputs = uptodate.take_inputs(project, skip=(output, project / CACHE_DIR))
+    key = _request_key(request, output)
+    reasons = uptodate.stale_reasons(stamp, key, inputs, output, request.options.now)
+    return (stamp if not reasons else None), reasons
 
 
 def _build(
@@ -136,6 +190,8 @@ def _build(
         loaded = load_project(project, request.workers, cache)
         loaded = replace(loaded, config=config)
         site, problems = select_published(loaded, request.options)
+        now = request.options.now
+        scheduled = [item.published for item in loaded.items if item.published > now]
         warnings = list(loaded.warnings)
         if any(p.is_error for p in problems):
             raise ContentError(problems + warnings)
@@ -162,6 +218,8 @@ def _build(
     plugin_cache = project / CACHE_DIR / "plugins" if request.use_cache else None
     site = run_link(site, plugins, hooks, plugin_cache)
     menu = run_menu(site, plugins, hooks)
+    clock_known, expires = run_expires(site, plugins)
+    expires = min([*scheduled, *([expires] if expires else [])], default=None)
     urls = Urls(config.site.base_url)
     outputs, plugin_warnings = collect_outputs(site, plugins, hooks, plugin_cache, urls=urls)
     warnings += plugin_warnings
@@ -208,6 +266,8 @@ def _build(
         MappingProxyType(timings),
         count,
         per_plugin,
+        expires,
+        clock_known,
     )
 
 

@@ -38,6 +38,14 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
     ``StaticFile`` objects; the core calls it after every page has rendered, so
     the work overlaps rendering on another core.
 
+``expires(site, *, options, **kwargs) -> datetime | None``
+    Runs after ``link``, only for the up-to-date check of ``build``
+    (``gazette.output.uptodate``). A plugin whose outputs change with the
+    clock alone (``site.options.now``) returns the first moment after ``now``
+    at which they would change, or None when that never happens. A plugin of
+    Gazette without the hook does not read the clock; a project plugin without
+    it may, so the check is off while it is enabled.
+
 Every hook is called with keyword context (``options``, and ``name``, the plugin's
 name in ``site.toml``) and must accept ``**kwargs``, so that new arguments do not
 break old plugins. A hook may raise ``ContentError`` for
@@ -52,6 +60,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any
@@ -61,7 +70,7 @@ from gazette.diagnostics import ContentError, Diagnostic, UsageError, error
 from gazette.model import Config, PluginSpec, Site
 from gazette.plugin_cache import PluginCache
 
-HOOKS = ("markdown_extensions", "link", "menu", "outputs")
+HOOKS = ("markdown_extensions", "link", "menu", "outputs", "expires")
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "plugins"
 
 
@@ -132,11 +141,13 @@ def _find(name: str, project: Path) -> Path | None:
 
 
 def _import(name: str, path: Path) -> ModuleType:
-    # A unique module name per file, so a project plugin never shadows another
-    # project's in the same process (serve rebuilds, tests).
-    # The digest is stable across processes (unlike ``hash``), so values of
-    # plugin classes have the same fingerprint in every build.
-    tag = hashlib.blake2b(str(path).encode(), digest_size=6).hexdigest()
+    # A unique module name per file and content, so a project plugin never
+    # shadows another project's in the same process (serve rebuilds, tests),
+    # and an edited plugin is imported again rather than taken from
+    # ``sys.modules``. The digest is stable across processes (unlike
+    # ``hash``), so values of plugin classes have the same fingerprint in
+    # every build.
+    tag = hashlib.blake2b(str(path).encode() + b"\0" + path.read_bytes(), digest_size=6).hexdigest()
     module_name = f"gazette_plugin_{name}_{tag}"
     if module_name in sys.modules:
         return sys.modules[module_name]
@@ -265,6 +276,23 @@ def run_link(
             site = replace(site, data=MappingProxyType(dict(data)))
             _clocked(seconds, plugin.name, started)
     return site
+
+
+def run_expires(site: Site, plugins: Iterable[Plugin]) -> tuple[bool, datetime | None]:
+    """Whether the plugins' dependence on the clock is known, and until when they hold.
+
+    ``(True, None)``: their outputs do not change with time alone; ``(False, None)``:
+    a project plugin without an ``expires`` hook may read the clock.
+    """
+    moments = []
+    for plugin in plugins:
+        if plugin.has("expires"):
+            moment = call(plugin, "expires", site)
+            if moment is not None:
+                moments.append(moment)
+        elif not Path(plugin.module.__file__ or "").resolve().is_relative_to(BUILTIN_DIR):
+            return False, None
+    return True, min(moments, default=None)
 
 
 def run_menu(

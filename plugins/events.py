@@ -375,6 +375,22 @@ def link(site: Site, *, options: Mapping[str, Any], **kwargs: Any) -> EventIndex
     return build_index(site, options["timezones"])
 
 
+def expires(site: Site, *, name: str, **kwargs: Any) -> datetime | None:
+    """The next moment an event starts or ends: the events page and badges change then."""
+    index: EventIndex = site.data[name]
+    now = site.options.now
+    moments = [moment for view in index.events for moment in flips(view) if moment > now]
+    return min(moments, default=None)
+
+
+def flips(view: EventView) -> tuple[datetime, ...]:
+    """When ``in_progress`` and ``upcoming`` change for ``view`` (see ``EventView``)."""
+    if view.all_day:
+        after = datetime.combine(view.last_day + timedelta(days=1), time(), view.zone)
+        return view.start, after
+    return view.start, (view.end or view.start) + timedelta(microseconds=1)
+
+
 def menu(site: Site, *, name: str, **kwargs: Any) -> list[MenuEntry]:
     """An "Events" entry when there is at least one listed event."""
     index: EventIndex = site.data[name]

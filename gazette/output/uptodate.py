@@ -1,0 +1,206 @@
+"""Up-to-date check: a build with nothing changed does nothing, in a fraction of a second.
+
+Like ``make`` or ``ninja``, ``build`` first compares what it would read with
+what the last complete build read, before loading anything. The *stamp*
+(``.gazette-cache/stamp.json``), written after every build that wrote the
+site, holds:
+
+- a digest of the metadata (path, size, modification time in ns, inode) of
+  every file under ``content/``, ``theme/`` and ``plugins/`` (the project's
+  and Gazette's own), of the project's top-level files (``site.toml``), of
+  Gazette's own code, and of the folder that holds the installed packages
+  (installing or removing one changes it);
+- the build request (every option but the clock, the output folder, the base
+  URL) and ``SOURCE_DATE_EPOCH``;
+- the same digest of the output folder as the build left it, so that a file
+  deleted or edited in ``site/`` brings a real build;
+- until when the site stays the same with no edit (``expires``): the next
+  publication of a scheduled item, and what each plugin's ``expires`` hook
+  reports (the events plugin: the next moment an event starts or ends). A
+  project plugin without that hook may read the clock, so it turns the check
+  off;
+- what the build printed: its counts and warnings, printed again.
+
+A file modified less than two seconds before the build started is *racy*: a
+second save within the file system's timestamp granularity could keep its
+size and time. A stamp taken with a racy input is never reused, so the next
+build runs in full and leaves a clean stamp. Any doubt costs one build, never
+a stale site; a damaged or unreadable stamp is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sysconfig
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1]  # gazette/
+REPO = PACKAGE.parent  # the built-in theme/ and plugins/ live beside it
+RACY_NS = 2_000_000_000
+STAMP = "stamp.json"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The metadata digest of what a build reads, taken before it reads anything."""
+
+    digests: tuple[tuple[str, str], ...]  # (root label, digest)
+    racy: bool
+
+
+@dataclass(frozen=True)
+class Stamp:
+    request: str
+    inputs: tuple[tuple[str, str], ...]
+    output: str
+    built: str  # ISO datetime: the build's clock
+    expires: str | None  # ISO datetime, or None for "never"
+    items: int
+    issues: int
+    files: int
+    warnings: tuple[str, ...]
+
+
+def _entries(folder: Path, skip: frozenset[Path], deep: bool) -> Iterator[str]:
+    """One line per entry under ``folder`` (sorted, recursively when ``deep``)."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except FileNotFoundError:
+        yield "-"
+        return
+    except NotADirectoryError:
+        stat = folder.stat()
+        yield f"{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}"
+        return
+    for entry in entries:
+        if entry.name == "__pycache__" or Path(entry.path) in skip:
+            continue
+        stat = entry.stat(follow_symlinks=False)
+        if entry.is_dir(follow_symlinks=False):
+            if deep:
+                yield f"d {entry.name}"
+                yield from _entries(Path(entry.path), skip, deep)
+                yield "u"
+        else:
+            yield f"f {entry.name} {stat.st_size} {stat.st_mtime_ns} {stat.st_ino}"
+
+
+def _digest(lines: Iterable[str], newest: list[int]) -> str:
+    hasher = hashlib.blake2b(digest_size=16)
+    for line in lines:
+        hasher.update(line.encode("utf-8", "surrogateescape") + b"\n")
+        if line.startswith("f "):
+            newest[0] = max(newest[0], int(line.rsplit(" ", 2)[1]))
+    return hasher.hexdigest()
+
+
+def _roots(project: Path) -> list[tuple[str, Path, bool]]:
+    roots = [("site.toml and top-level files", project, False)]
+    for name in ("content", "theme", "plugins"):
+        roots.append((f"{name}/", project / name, True))
+    roots += [
+        ("Gazette's code", PACKAGE, True),
+        ("built-in theme", REPO / "theme", True),
+        ("built-in plugins", REPO / "plugins", True),
+    ]
+    seen: set[tuple[Path, bool]] = set()
+    unique = []
+    for label, path, deep in roots:
+        key = path.resolve()
+        if (key, deep) not in seen:
+            seen.add((key, deep))
+            unique.append((label, path, deep))
+    return unique
+
+
+def take_inputs(project: Path, skip: Iterable[Path]) -> Inputs:
+    """The digest of every input's metadata, and whether any was modified just now."""
+    skipped = frozenset(p.resolve() for p in skip)
+    racy_after = time.time_ns() - RACY_NS
+    newest = [0]
+    digests = tuple(
+        (label, _digest(_entries(path.resolve(), skipped, deep), newest))
+        for label, path, deep in _roots(project)
+    )
+    packages = Path(sysconfig.get_paths()["purelib"])
+    digests += (("installed packages", _folder_line(packages)),)
+    return Inputs(digests, newest[0] >= racy_after)
+
+
+def _folder_line(folder: Path) -> str:
+    try:
+        stat = folder.stat()
+    except OSError:
+        return "-"
+    return f"{stat.st_mtime_ns} {stat.st_ino}"
+
+
+def output_digest(output: Path) -> str:
+    """The metadata digest of the output folder, its own inode included."""
+    head = _folder_line(output)
+    return _digest([head, *_entries(output, frozenset(), True)], [0])
+
+
+def request_key(fields: dict[str, object]) -> str:
+    fields = {**fields, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH")}
+    return json.dumps(fields, sort_keys=True, default=str)
+
+
+def save(path: Path, stamp: Stamp) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"version": VERSION, **asdict(stamp)}), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def forget(path: Path) -> None:
+    """Drop the stamp before a build starts changing the site."""
+    path.unlink(missing_ok=True)
+
+
+def load(path: Path) -> Stamp | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["version"] != VERSION:
+            return None
+        return Stamp(
+            request=str(data["request"]),
+            inputs=tuple((str(label), str(value)) for label, value in data["inputs"]),
+            output=str(data["output"]),
+            built=str(data["built"]),
+            expires=None if data["expires"] is None else str(data["expires"]),
+            items=int(data["items"]),
+            issues=int(data["issues"]),
+            files=int(data["files"]),
+            warnings=tuple(str(w) for w in data["warnings"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def stale_reasons(
+    stamp: Stamp | None, request: str, inputs: Inputs, output: Path, now: datetime
+) -> list[str]:
+    """Why the last build's site cannot stand as this build's (empty: it can)."""
+    if stamp is None:
+        return ["no record of a complete build"]
+    reasons = []
+    if stamp.request != request:
+        reasons.append("the build options changed")
+    old = dict(stamp.inputs)
+    reasons += [f"{label} changed" for label, value in inputs.digests if old.get(label) != value]
+    if now < datetime.fromisoformat(stamp.built):
+        reasons.append(f"the clock is earlier than the last build's ({stamp.built})")
+    if stamp.expires is not None and now >= datetime.fromisoformat(stamp.expires):
+        reasons.append(f"the site changes with time at {stamp.expires} (events, scheduled items)")
+    if not reasons and stamp.output != output_digest(output):
+        reasons.append("the output folder was changed")
+    return reasons

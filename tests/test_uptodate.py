@@ -1,0 +1,210 @@
+"""The up-to-date check: a build with nothing changed does nothing (issue 12).
+
+Every test ages the project's files by a minute first: a file saved less
+than two seconds before a build is "racy" and keeps that build from leaving a
+stamp (tested too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_events import EVENTS, SPLIT
+from test_events import NOW as EVENTS_NOW
+
+from gazette.cli import main
+from gazette.model import BuildOptions
+from gazette.output import uptodate
+from gazette.pipeline import BuildRequest, build_site
+from helpers import NOW, SITE_TOML, item, make_project
+
+STAMP = Path(".gazette-cache") / uptodate.STAMP
+WARNING_ITEM = item(colour='"blue"')  # an unknown key is a warning
+
+
+def age(project: Path, seconds: int = 60) -> None:
+    """Move every file's modification time into the past (no longer racy)."""
+    moment = time.time() - seconds
+    for path in project.rglob("*"):
+        os.utime(path, (moment, moment), follow_symlinks=False)
+
+
+def cli(project: Path, capsys, *args: str) -> str:
+    code = main(["build", "--project", str(project), "--now", NOW.isoformat(), *args])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    return err
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = make_project(tmp_path, {"content/items/a.md": item(), "content/items/b.md": item()})
+    age(root)
+    return root
+
+
+def test_a_second_build_with_nothing_changed_is_up_to_date(project, capsys):
+    assert "Built 2 items" in cli(project, capsys)
+    err = cli(project, capsys)
+    assert re.search(r"Up to date: 2 items, 1 issues, \d+ files unchanged", err), err
+    assert "Built" not in err
+
+
+def test_warnings_are_printed_again_when_up_to_date(project, capsys):
+    (project / "content/items/c.md").write_text(WARNING_ITEM, encoding="utf-8")
+    age(project)
+    first = cli(project, capsys)
+    warnings = [line for line in first.splitlines() if "colour" in line]
+    assert warnings, first
+    second = cli(project, capsys)
+    assert "Up to date" in second
+    assert [line for line in second.splitlines() if "colour" in line] == warnings
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "edit an item",
+        "add an item",
+        "delete an item",
+        "edit site.toml",
+        "edit tags.yml",
+        "add a theme template",
+        "add a project plugin file",
+    ],
+)
+def test_any_input_change_brings_a_real_build(project, capsys, change):
+    cli(project, capsys)
+    items = project / "content/items"
+    if change == "edit an item":
+        (items / "a.md").write_text(item(title='"Another title"'), encoding="utf-8")
+    elif change == "add an item":
+        (items / "c.md").write_text(item(), encoding="utf-8")
+    elif change == "delete an item":
+        (items / "b.md").unlink()
+    elif change == "edit site.toml":
+        (project / "site.toml").write_text(SITE_TOML.replace("Test Gazette", "T"), "utf-8")
+    elif change == "edit tags.yml":
+        path = project / "content/tags.yml"
+        path.write_text(path.read_text("utf-8") + "  Robots:\n    group: ict\n", "utf-8")
+    elif change == "add a theme template":
+        (project / "theme/templates").mkdir(parents=True)
+        (project / "theme/templates/extra.html").write_text("x", "utf-8")
+    else:
+        (project / "plugins").mkdir()
+        (project / "plugins/helper.py").write_text("X = 1\n", "utf-8")
+    age(project)
+    err = cli(project, capsys, "--timings")
+    assert "Up to date" not in err
+    assert re.search(r"Building, because .*changed", err), err
+
+
+def test_an_edited_or_deleted_output_file_is_restored(project, capsys):
+    cli(project, capsys)
+    page = project / "site/items/a/index.html"
+    good = page.read_bytes()
+    page.write_text("vandalised", encoding="utf-8")
+    assert "output folder was changed" in cli(project, capsys, "--timings")
+    assert page.read_bytes() == good
+    page.unlink()
+    assert "Built" in cli(project, capsys)
+    assert page.read_bytes() == good
+
+
+def test_other_options_bring_a_real_build(project, capsys):
+    cli(project, capsys)
+    assert "Built" in cli(project, capsys, "--drafts")
+    assert "Built" in cli(project, capsys, "--base-url", "https://example.com/x/")
+    assert "Up to date" in cli(project, capsys, "--base-url", "https://example.com/x/")
+
+
+def test_a_racy_input_leaves_no_stamp(project, capsys):
+    (project / "content/items/a.md").write_text(item(title='"Just saved"'), encoding="utf-8")
+    cli(project, capsys)  # a.md is less than two seconds old: no stamp
+    assert not (project / STAMP).exists()
+    assert "Built" in cli(project, capsys)
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"version": 1}', '{"version": 1, "inputs": 3}'])
+def test_a_damaged_stamp_is_ignored(project, capsys, damage):
+    cli(project, capsys)
+    (project / STAMP).write_text(damage, encoding="utf-8")
+    assert "Built" in cli(project, capsys)
+    assert "Up to date" in cli(project, capsys)
+
+
+def test_a_scheduled_item_is_published_when_its_time_comes(project, capsys):
+    later = (NOW + timedelta(days=3)).date().isoformat()
+    (project / "content/items/soon.md").write_text(item(date=later), encoding="utf-8")
+    age(project)
+    cli(project, capsys)
+    assert not (project / "site/items/soon/index.html").exists()
+    stamp = json.loads((project / STAMP).read_text("utf-8"))
+    assert stamp["expires"].startswith(later)
+    assert "Up to date" in cli(project, capsys)  # --now is still before its date
+    code = main(["build", "--project", str(project), "--now", f"{later}T00:00:00+00:00"])
+    assert code == 0
+    assert (project / "site/items/soon/index.html").is_file()
+
+
+def test_a_clock_earlier_than_the_last_build_brings_a_real_build(project, capsys):
+    cli(project, capsys)
+    earlier = (NOW - timedelta(days=1)).isoformat()
+    main(["build", "--project", str(project), "--now", earlier, "--timings"])
+    assert "the clock is earlier" in capsys.readouterr().err
+
+
+def test_a_project_plugin_without_expires_turns_the_check_off(project, capsys):
+    (project / "plugins").mkdir()
+    (project / "plugins/stamp.py").write_text(
+        "from gazette.plugins import StaticFile\n"
+        "def outputs(site, **kwargs):\n"
+        "    yield StaticFile('/built.txt', site.options.now.isoformat().encode())\n",
+        encoding="utf-8",
+    )
+    config = project / "site.toml"
+    config.write_text(config.read_text("utf-8") + "[plugins.stamp]\n", "utf-8")
+    age(project)
+    cli(project, capsys)
+    assert not (project / STAMP).exists()
+    (project / "plugins/stamp.py").write_text(
+        (project / "plugins/stamp.py").read_text("utf-8")
+        + "def expires(site, **kwargs):\n    return None\n",
+        encoding="utf-8",
+    )
+    age(project)
+    cli(project, capsys)
+    assert "Up to date" in cli(project, capsys)
+
+
+def events_page(root: Path, now) -> str:
+    """The /events/ page at ``now``, without its "as of" line, and the build's expiry."""
+    files = {"site.toml": EVENTS, **{f"content/items/{k}.md": v for k, v in SPLIT.items()}}
+    project = make_project(root, files)
+    request = BuildRequest(project, BuildOptions(now=now), write=False, workers=1)
+    result = build_site(request)
+    page = result.files["/events/"].decode()
+    return re.sub(r'<p class="meta">Upcoming and past as of .*?</p>', "", page), result.expires
+
+
+def test_the_events_page_stays_the_same_until_it_expires(tmp_path):
+    now = EVENTS_NOW
+    seen = 0
+    while seen < 12:  # walk through the next twelve moments the page changes
+        page, expires = events_page(tmp_path / f"a{seen}", now)
+        if expires is None:
+            break
+        assert expires > now
+        just_before = expires - timedelta(microseconds=1)
+        assert events_page(tmp_path / f"b{seen}", just_before)[0] == page
+        middle = now + (expires - now) / 2
+        assert events_page(tmp_path / f"c{seen}", middle)[0] == page
+        assert events_page(tmp_path / f"d{seen}", expires)[0] != page
+        now, seen = expires, seen + 1
+    assert seen >= 5, "the sample events should flip several times"
