@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from gazette.cache import BuildCache
 from gazette.content.load import load_config, load_project, select_published, with_rendered
@@ -55,6 +56,20 @@ class BuildRequest:
     write: bool = True
     use_cache: bool = True
     workers: int | None = None
+    keep_state: bool = False  # return the loaded site in BuildResult.state (serve)
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What ``serve`` keeps of a build to preview edits before the next one ends."""
+
+    project: Path
+    site: Site
+    plugins: tuple[Any, ...]
+    specs: tuple[tuple[str, dict], ...]  # Markdown extensions
+    menu: tuple[Any, ...]
+    urls: Urls
+    producers: Mapping[str, str]  # page URL -> the plugin that made it
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,8 @@ class BuildResult:
     # whether that is known (a project plugin may read the clock).
     expires: datetime | None = None
     clock_known: bool = False
+    written: frozenset[str] = frozenset()  # URLs whose files this build wrote
+    state: BuildState | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +268,12 @@ def _build(
         writer.commit()
         count, written = writer.count, set(writer.written)
     lap("render+write" if output else "render")
+    state = None
+    if request.keep_state:
+        pages = {o.url: o.producer for o in outputs if hasattr(o, "template")}
+        state = BuildState(
+            project, site, plugins, tuple(specs), menu, urls, MappingProxyType(pages)
+        )
     wrote: dict[str, int] = {}
     for url in written:
         if url in producers:
@@ -268,6 +291,8 @@ def _build(
         per_plugin,
         expires,
         clock_known,
+        frozenset(written),
+        state,
     )
 
 

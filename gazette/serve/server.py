@@ -21,7 +21,6 @@ Two details shape the design:
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import gzip
 import html
 import json
@@ -34,26 +33,21 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-import watchfiles
+from gazette.serve.client import RECONNECT_MS, error_page, livereload_script
 
 __all__ = [
     "Broadcaster",
     "GazetteServer",
-    "WatchPlan",
     "make_server",
-    "make_watch_filter",
     "normalize_base_path",
     "notify_reload",
-    "plan_watch",
     "resolve_in_root",
-    "run_rebuild",
-    "serve",
 ]
 
 RELOAD_EVENT = "reload"
@@ -61,7 +55,6 @@ INTERNAL_PREFIX = "__gazette/"
 KEEPALIVE_SECONDS = 15.0
 # While a build swaps directories the root is briefly missing; wait this long for it.
 ROOT_WAIT_SECONDS = 1.0
-RECONNECT_MS = 1000
 
 CONTENT_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
@@ -105,83 +98,56 @@ COMPRESSIBLE_TYPES = frozenset(
     }
 )
 
-# Editor and OS droppings that must never trigger a rebuild. "4913" is the file
-# Vim creates to test whether a directory is writable.
-IGNORED_NAMES = ("*.swp", "*.swo", "*.swx", "*~", ".#*", "#*#", ".DS_Store", "4913")
-IGNORED_DIRS = frozenset(
-    {"__pycache__", ".gazette-cache", ".git", ".hg", ".svn", ".venv", "node_modules"}
-)
-
-LIVERELOAD_JS = """\
-// Gazette live reload: reloads the page when `python build.py serve` rebuilds.
-(() => {
-  "use strict";
-  const url = %(url)s;
-  let serverId = null;
-  let source = null;
-
-  function connect() {
-    source = new EventSource(url);
-    source.addEventListener("hello", (event) => {
-      // A different id means the server restarted: the site may have changed.
-      if (serverId !== null && serverId !== event.data) location.reload();
-      serverId = event.data;
-    });
-    source.addEventListener("reload", () => location.reload());
-    source.onerror = () => {
-      // The browser retries by itself unless the stream was refused; then retry quietly.
-      if (source.readyState === EventSource.CLOSED) setTimeout(connect, %(retry)d);
-    };
-  }
-
-  connect();
-})();
-"""
-
-
 # --------------------------------------------------------------------------- broadcast
 
 
 class Broadcaster:
-    """Fan-out of reload events to every connected Server-Sent Events client.
+    """Fan-out of events to every connected Server-Sent Events client.
 
-    Each client owns a ``queue.Queue``; ``None`` in a queue tells its stream to end.
+    Each client owns a ``queue.Queue`` of ``(event, data)`` pairs and names the
+    page it shows (its path under the base path); ``None`` in a queue tells its
+    stream to end.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._clients: list[queue.Queue[str | None]] = []
+        self._clients: dict[queue.Queue[Event | None], str] = {}
         self._closed = False
 
-    def subscribe(self) -> queue.Queue[str | None]:
-        """Register a new client and return its queue."""
-        client: queue.Queue[str | None] = queue.Queue()
+    def subscribe(self, page: str = "") -> queue.Queue[Event | None]:
+        """Register a new client showing ``page`` and return its queue."""
+        client: queue.Queue[Event | None] = queue.Queue()
         with self._lock:
             if self._closed:
                 client.put(None)
             else:
-                self._clients.append(client)
+                self._clients[client] = page
         return client
 
-    def unsubscribe(self, client: queue.Queue[str | None]) -> None:
+    def unsubscribe(self, client: queue.Queue[Event | None]) -> None:
         """Forget a client (it disconnected); unknown clients are ignored."""
         with self._lock:
-            if client in self._clients:
-                self._clients.remove(client)
+            self._clients.pop(client, None)
 
-    def publish(self, event: str) -> int:
-        """Send ``event`` to every client; return how many clients got it."""
+    def publish(self, event: str, data: str = "", pages: Iterable[str] | None = None) -> int:
+        """Send ``event`` to every client (or those showing one of ``pages``); return how many."""
+        wanted = None if pages is None else set(pages)
         with self._lock:
-            clients = list(self._clients)
+            clients = [c for c, page in self._clients.items() if wanted is None or page in wanted]
         for client in clients:
-            client.put(event)
+            client.put((event, data or event))
         return len(clients)
+
+    def pages(self) -> set[str]:
+        """The pages the connected browsers show."""
+        with self._lock:
+            return set(self._clients.values())
 
     def close(self) -> None:
         """End every stream, now and for later subscribers (server shutdown)."""
         with self._lock:
             self._closed = True
-            clients, self._clients = self._clients, []
+            clients, self._clients = list(self._clients), {}
         for client in clients:
             client.put(None)
 
@@ -191,9 +157,19 @@ class Broadcaster:
             return len(self._clients)
 
 
-def notify_reload(broadcaster: Broadcaster) -> int:
-    """Tell every connected browser to reload; return the number of clients notified."""
-    return broadcaster.publish(RELOAD_EVENT)
+Event = tuple[str, str]
+
+
+def notify_reload(broadcaster: Broadcaster, pages: Iterable[str] | None = None) -> int:
+    """Tell the browsers showing ``pages`` (default: all) to reload; return how many."""
+    pages = None if pages is None else sorted(pages)
+    return broadcaster.publish(RELOAD_EVENT, json.dumps(pages or []), pages)
+
+
+def page_of(path: str) -> str:
+    """A page path as the server keys it: ``items/a/index.html`` -> ``/items/a/``."""
+    path = "/" + path.lstrip("/")
+    return path[: -len("index.html")] if path.endswith("/index.html") else path
 
 
 # --------------------------------------------------------------------------- helpers
@@ -247,12 +223,6 @@ def inject_livereload(page: bytes, base_path: str) -> bytes:
     if index == -1:
         return page + tag
     return page[:index] + tag + page[index:]
-
-
-def livereload_script(base_path: str) -> bytes:
-    """The live-reload client, pointed at this server's events stream."""
-    url = json.dumps(f"{base_path}{INTERNAL_PREFIX}events")
-    return (LIVERELOAD_JS % {"url": url, "retry": RECONNECT_MS}).encode()
 
 
 def _is_within(path: str, root: str) -> bool:
@@ -315,6 +285,10 @@ class GazetteServer(ThreadingHTTPServer):
         self.base_path = normalize_base_path(base_path)
         self.broadcaster = broadcaster
         self.instance_id = uuid.uuid4().hex
+        # Set by ``serve``'s preview: the errors of the last save (shown in an
+        # overlay), and pages rendered from memory ahead of the rebuild.
+        self.errors: list[dict[str, str]] = []
+        self.preview: Callable[[str], bytes | None] | None = None
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), GazetteHandler)
 
@@ -405,16 +379,26 @@ class GazetteHandler(BaseHTTPRequestHandler):
             return
         rel = target.path[len(base) :]
         if rel == f"{INTERNAL_PREFIX}livereload.js":
-            self._send(200, CONTENT_TYPES[".js"], livereload_script(base))
+            events = f"{base}{INTERNAL_PREFIX}events"
+            self._send(200, CONTENT_TYPES[".js"], livereload_script(events))
         elif rel == f"{INTERNAL_PREFIX}events":
-            self._stream_events()
+            self._stream_events(target.query)
         else:
             self._serve_site(target, rel)
 
     # ---- the site
 
     def _serve_site(self, target: Target, rel: str) -> None:
+        preview = self.server.preview
+        page = preview(page_of(rel)) if preview is not None else None
+        if page is not None:
+            self._send(200, CONTENT_TYPES[".html"], inject_livereload(page, self.server.base_path))
+            return
         root = self.server.current_root()
+        if root is None and self.server.errors:
+            script = f"{self.server.base_path}{INTERNAL_PREFIX}livereload.js"
+            self._send(503, CONTENT_TYPES[".html"], error_page(self.server.errors, script))
+            return
         if root is None:
             self._send_plain(503, "The site is being rebuilt or was not built yet.")
             return
@@ -457,12 +441,17 @@ class GazetteHandler(BaseHTTPRequestHandler):
 
     # ---- live reload
 
-    def _stream_events(self) -> None:
+    def _stream_events(self, query: str) -> None:
         broadcaster = self.server.broadcaster
-        client = broadcaster.subscribe()
+        pages = parse_qs(query.lstrip("?")).get("page", [""])
+        base = self.server.base_path
+        page = pages[0][len(base) - 1 :] if pages[0].startswith(base) else pages[0]
+        client = broadcaster.subscribe(page_of(page) if page else "")
         try:
             self._start_event_stream()
             self._write_event("hello", self.server.instance_id)
+            if self.server.errors:
+                self._write_event("errors", json.dumps(self.server.errors))
             while self._send_body:
                 try:
                     event = client.get(timeout=KEEPALIVE_SECONDS)
@@ -471,7 +460,7 @@ class GazetteHandler(BaseHTTPRequestHandler):
                     continue
                 if event is None:
                     break
-                self._write_event(event, event)
+                self._write_event(*event)
         finally:
             broadcaster.unsubscribe(client)
             self.close_connection = True
@@ -549,219 +538,3 @@ def serving(root: Path, base_path: str = "/", host: str = "127.0.0.1") -> Iterat
         broadcaster.close()
         server.shutdown()
         server.server_close()
-
-
-# --------------------------------------------------------------------------- watching
-
-
-def make_watch_filter(root: Path) -> Callable[[watchfiles.Change, str], bool]:
-    """A watchfiles filter that drops editor junk, caches and the build output.
-
-    Build output is ``root`` itself and its temporary siblings (``.site-*`` when the
-    root is ``site/``), so a build never triggers another build.
-    """
-    root_abs = os.path.abspath(root)
-    root_real = os.path.realpath(root)
-    parent = os.path.dirname(root_abs)
-    temp_pattern = f".{os.path.basename(root_abs)}-*"
-
-    def is_build_output(path: str) -> bool:
-        if _is_within(path, root_abs) or _is_within(os.path.realpath(path), root_real):
-            return True
-        if not _is_within(path, parent) or path == parent:
-            return False
-        first = os.path.relpath(path, parent).split(os.sep, 1)[0]
-        return fnmatch.fnmatchcase(first, temp_pattern)
-
-    def watch_filter(change: watchfiles.Change, path: str) -> bool:
-        path = os.path.abspath(path)
-        parts = path.split(os.sep)
-        if IGNORED_DIRS.intersection(parts):
-            return False
-        if any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in IGNORED_NAMES):
-            return False
-        return not is_build_output(path)
-
-    return watch_filter
-
-
-def run_rebuild(rebuild: Callable[[frozenset[Path]], bool], changed: frozenset[Path]) -> bool:
-    """Call ``rebuild`` and report one line; exceptions are printed, never raised."""
-    started = time.perf_counter()
-    try:
-        reload = bool(rebuild(changed))
-    except Exception:
-        elapsed = (time.perf_counter() - started) * 1000
-        print(f"rebuild failed after {elapsed:.0f} ms:", file=sys.stderr)
-        traceback.print_exc()
-        return False
-    elapsed = (time.perf_counter() - started) * 1000
-    count = len(changed)
-    noun = "file" if count == 1 else "files"
-    outcome = "reloading" if reload else "no reload needed"
-    print(f"rebuilt in {elapsed:.0f} ms ({count} {noun} changed, {outcome})", flush=True)
-    return reload
-
-
-@dataclass(frozen=True)
-class WatchPlan:
-    """What to hand to watchfiles for the paths ``serve`` was asked to watch.
-
-    Directories are watched recursively. A single file such as ``site.toml`` is
-    watched through its parent directory (non-recursively, filtered down to that
-    file): a watch on the file itself dies the first time an editor saves by
-    writing a temporary file and renaming it over the original.
-    """
-
-    directories: tuple[Path, ...]
-    files: frozenset[str]
-
-    @property
-    def file_parents(self) -> tuple[Path, ...]:
-        return tuple(sorted({Path(os.path.dirname(path)) for path in self.files}))
-
-
-def plan_watch(watch: Sequence[Path]) -> WatchPlan:
-    """Split ``watch`` into directories and files, skipping paths that do not exist."""
-    directories = tuple(Path(path).absolute() for path in watch if Path(path).is_dir())
-    files = frozenset(
-        os.path.abspath(path) for path in watch if Path(path).exists() and not Path(path).is_dir()
-    )
-    return WatchPlan(directories, files)
-
-
-def only_files(
-    files: frozenset[str], base: Callable[[watchfiles.Change, str], bool]
-) -> Callable[[watchfiles.Change, str], bool]:
-    """A filter that passes ``base`` and is one of ``files``."""
-
-    def watch_filter(change: watchfiles.Change, path: str) -> bool:
-        return os.path.abspath(path) in files and base(change, path)
-
-    return watch_filter
-
-
-class Rebuilder:
-    """Runs ``rebuild`` for a batch of changes, one at a time, and broadcasts reloads."""
-
-    def __init__(
-        self, rebuild: Callable[[frozenset[Path]], bool], broadcaster: Broadcaster
-    ) -> None:
-        self._rebuild = rebuild
-        self._broadcaster = broadcaster
-        self._lock = threading.Lock()
-
-    def __call__(self, changes: Iterable[tuple[watchfiles.Change, str]]) -> None:
-        changed = frozenset(Path(path) for _, path in changes)
-        with self._lock:
-            if run_rebuild(self._rebuild, changed):
-                notify_reload(self._broadcaster)
-
-
-def watch_and_rebuild(
-    paths: Sequence[Path],
-    on_changes: Callable[[set[tuple[watchfiles.Change, str]]], None],
-    stop: threading.Event,
-    watch_filter: Callable[[watchfiles.Change, str], bool],
-    *,
-    recursive: bool = True,
-) -> None:
-    """Call ``on_changes`` for every batch of changes until ``stop`` is set (a thread)."""
-    try:
-        for changes in watchfiles.watch(
-            *paths,
-            watch_filter=watch_filter,
-            stop_event=stop,
-            debounce=50,
-            step=20,
-            recursive=recursive,
-            raise_interrupt=False,
-        ):
-            on_changes(changes)
-    except Exception:
-        print("gazette serve: file watching stopped:", file=sys.stderr)
-        traceback.print_exc()
-
-
-def _start_watchers(
-    watch: Sequence[Path],
-    root: Path,
-    rebuild: Callable[[frozenset[Path]], bool],
-    broadcaster: Broadcaster,
-    stop: threading.Event,
-) -> list[threading.Thread]:
-    plan = plan_watch(watch)
-    base_filter = make_watch_filter(root)
-    on_changes = Rebuilder(rebuild, broadcaster)
-    jobs: list[tuple[Sequence[Path], Callable[[watchfiles.Change, str], bool], bool]] = []
-    if plan.directories:
-        jobs.append((plan.directories, base_filter, True))
-    if plan.files:
-        jobs.append((plan.file_parents, only_files(plan.files, base_filter), False))
-    if not jobs:
-        print("gazette serve: nothing to watch; live rebuild is off", file=sys.stderr)
-    threads = [
-        threading.Thread(
-            target=watch_and_rebuild,
-            args=(paths, on_changes, stop, watch_filter),
-            kwargs={"recursive": recursive},
-            name="gazette-watch",
-            daemon=True,
-        )
-        for paths, watch_filter, recursive in jobs
-    ]
-    for thread in threads:
-        thread.start()
-    return threads
-
-
-# --------------------------------------------------------------------------- serve
-
-
-def serve(
-    *,
-    root: Path,
-    rebuild: Callable[[frozenset[Path]], bool],
-    watch: Sequence[Path],
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    base_path: str = "/",
-    stop: threading.Event | None = None,
-    on_ready: Callable[[str], None] | None = None,
-) -> None:
-    """Serve ``root`` under ``base_path`` and rebuild when a watched path changes.
-
-    Blocks until ``stop`` is set or Ctrl-C; shuts down without a traceback. The
-    caller builds the site once before calling this.
-    """
-    stop = stop if stop is not None else threading.Event()
-    server, broadcaster = make_server(root, base_path, host, port)
-    server_thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.1},
-        name="gazette-http",
-        daemon=True,
-    )
-    server_thread.start()
-    watchers = _start_watchers(watch, root, rebuild, broadcaster, stop)
-    try:
-        _announce(server.url, on_ready)
-        while not stop.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        print("\nstopping the preview server", flush=True)
-    finally:
-        stop.set()
-        broadcaster.close()
-        server.shutdown()
-        server.server_close()
-        server_thread.join()
-        for watcher in watchers:
-            watcher.join(timeout=2)
-
-
-def _announce(url: str, on_ready: Callable[[str], None] | None) -> None:
-    if on_ready is not None:
-        on_ready(url)
-    else:
-        print(f"Serving {url} (Ctrl-C to stop)", flush=True)
