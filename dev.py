@@ -157,7 +157,12 @@ def main(argv: list[str]) -> int:
                 )
                 return code
         return run("-m", "pytest", *rest)
-    return run("build.py", command, *rest)
+    # Replace this process with Gazette's: a kill of dev.py reaches the server
+    # itself (no orphan on the port), and Ctrl-C ends it without a traceback.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(ROOT)
+    os.execv(PYTHON, [str(PYTHON), "build.py", command, *rest])
 
 
 if __name__ == "__main__":

@@ -22,13 +22,10 @@ from gazette.serve.server import (
     accepts_gzip,
     inject_livereload,
     make_server,
-    make_watch_filter,
     normalize_base_path,
     notify_reload,
-    plan_watch,
-    run_rebuild,
-    serve,
 )
+from gazette.serve.watch import make_watch_filter, plan_watch, run_rebuild, serve
 
 TIMEOUT = 5.0
 INDEX = "<!doctype html><html><head><title>Home</title></head><body><h1>Home</h1></body></html>"
@@ -363,7 +360,7 @@ def test_broadcaster_forgets_clients_and_ends_streams_on_close() -> None:
     broadcaster.unsubscribe(first)
     assert broadcaster.client_count == 1
     broadcaster.close()
-    assert [second.get_nowait(), second.get_nowait()] == ["reload", None]
+    assert [second.get_nowait(), second.get_nowait()] == [("reload", "reload"), None]
     assert broadcaster.subscribe().get_nowait() is None
 
 

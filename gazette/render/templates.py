@@ -76,8 +76,12 @@ def make_environment(
     urls: Urls,
     globals_: Mapping[str, Any],
     recorder: Recorder | None = None,
+    bytecode_cache: jinja2.BytecodeCache | None = None,
 ) -> jinja2.Environment:
     """The theme's Jinja2 environment.
+
+    ``bytecode_cache`` lets environments made one after the other (``serve``'s
+    previews) share compiled templates; a changed template is compiled again.
 
     With a ``recorder``, the environment is a ``TrackingEnvironment``: reads
     that templates make through tracked globals (the caller wraps ``gazette``
@@ -95,6 +99,7 @@ def make_environment(
         # One build never sees a template change; re-checking each template's
         # mtime on every render cost about 1 s per 10,000 pages.
         auto_reload=False,
+        bytecode_cache=bytecode_cache,
     )
     if isinstance(env, TrackingEnvironment):
         env.recorder = recorder

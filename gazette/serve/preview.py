@@ -34,6 +34,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
+
 from gazette.cache import BuildCache
 from gazette.content.load import parse_files
 from gazette.diagnostics import ContentError, Diagnostic, UsageError
@@ -47,6 +50,7 @@ from gazette.serve.server import GazetteServer, notify_reload
 
 # Plugins whose ``outputs`` start costly work (an index build): never called for a preview.
 COSTLY = frozenset({"search"})
+GONE = b""  # QuickPages.render: the page is no longer made
 
 
 def _kind(path: Path, project: Path) -> str | None:
@@ -111,6 +115,24 @@ def quick_site(state: BuildState, changed: Iterable[Path]) -> Site | None:
     )
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in memory across previews (keyed by name and source checksum)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplates()
+
+
 class QuickPages:
     """Pages rendered from a quick site, on demand, with the current templates."""
 
@@ -119,13 +141,13 @@ class QuickPages:
         self.site = site
         theme = find_theme(state.project)
         globals_ = {"site": site.config.site, "menu": state.menu, "gazette": site}
-        self.env = make_environment(theme, state.urls, globals_)
+        self.env = make_environment(theme, state.urls, globals_, bytecode_cache=COMPILED)
         self._outputs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def _producer(self, url: str) -> str | None:
         producer = self.state.producers.get(url)
-        if producer is None and url.startswith("/items/"):
+        if producer is None and url.startswith("/items/") and url.count("/") == 3:
             producer = self.state.producers.get(next(iter(self.site.items)).url, None)
         return producer
 
@@ -140,14 +162,17 @@ class QuickPages:
             return self._outputs[producer]
 
     def render(self, url: str) -> bytes | None:
-        """The page at ``url`` from the quick site, or None to fall back to ``site/``."""
+        """The page at ``url`` from the quick site, or None to fall back to ``site/``.
+
+        ``GONE`` (empty) when the page's plugin no longer makes it (a deleted item).
+        """
         producer = self._producer(url)
         if producer is None or producer in COSTLY:
             return None
         try:
             page = self._pages_of(producer).get(url)
             if page is None:
-                return None
+                return GONE
             context = {"page": {"url": page.url}, **page.context}
             return render_template(self.env, page.template, context, page.source).encode()
         except Exception:  # partial data a template did not expect: wait for the rebuild
@@ -266,10 +291,13 @@ class Preview:
             for path in paths:
                 self._changed[path] = self._generation
             state, pending = self.state, set(self._changed)
-            self._pending = True
-            self._wake.notify()
-        if state is not None:
-            self._preview(state, pending)
+        try:
+            if state is not None:  # first, so that the rebuild does not slow it down
+                self._preview(state, pending)
+        finally:
+            with self._lock:
+                self._pending = True
+                self._wake.notify()
 
     def _preview(self, state: BuildState, changed: set[Path]) -> None:
         try:

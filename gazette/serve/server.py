@@ -391,6 +391,10 @@ class GazetteHandler(BaseHTTPRequestHandler):
     def _serve_site(self, target: Target, rel: str) -> None:
         preview = self.server.preview
         page = preview(page_of(rel)) if preview is not None else None
+        if page == b"":  # gone since the last build (a deleted item)
+            root = self.server.current_root()
+            self._send_not_found(root) if root else self._send_plain(404, "Not found")
+            return
         if page is not None:
             self._send(200, CONTENT_TYPES[".html"], inject_livereload(page, self.server.base_path))
             return

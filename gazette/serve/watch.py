@@ -238,7 +238,9 @@ def serve(
     server_thread.start()
     watchers = start_watchers(watch, root, rebuild, broadcaster, stop)
     if background is not None:
-        worker = threading.Thread(target=background, args=(stop,), name="gazette-build")
+        worker = threading.Thread(
+            target=background, args=(stop,), name="gazette-build", daemon=True
+        )
         worker.start()
         watchers.append(worker)
     try:
