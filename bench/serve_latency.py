@@ -282,7 +282,15 @@ def hugo(project: Path, edits: int) -> dict[str, tuple[list[float], list[float]]
         def new(n: int):
             path = item.with_name(f"latency-probe-{n}.md")
             title = f"Latency probe {n} {time.time_ns()}"
-            save(path, original.replace(original.split("\n")[1], f'title: "{title}"', 1))
+            lines = [
+                f'title = "{title}"' if line.startswith("title = ") else line
+                for line in original.split("\n")
+            ]
+            text = "\n".join(
+                f'slug = "latency-probe-{n}"' if line.startswith("slug = ") else line
+                for line in lines
+            )
+            save(path, text)
             return lambda: title in get(port, f"/items/latency-probe-{n}/")[1]
 
         run("new", new)
@@ -301,6 +309,11 @@ def hugo(project: Path, edits: int) -> dict[str, tuple[list[float], list[float]]
     return results
 
 
+def show(tool: str, kinds: dict[str, tuple[list[float], list[float]]]) -> None:
+    for kind, (to_page, to_reload) in kinds.items():
+        print(f"{tool:<8} {kind:<9} {summary(to_page):<28} {summary(to_reload):<28}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=10000, help="items in the archive")
@@ -310,14 +323,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-hugo", action="store_true", help="measure Gazette only")
     args = parser.parse_args(argv)
     project = ensure_archive(args.size, args.seed, "gazette", "sample")
+    print(f"{args.size} items, {args.edits} edits of each kind; ms p50 / p95 / max")
+    print(f"{'tool':<8} {'edit':<9} {'save → page':<28} {'save → reload':<28}", flush=True)
     table = {"gazette": gazette(project, args.edits)}
+    show("gazette", table["gazette"])
     if not args.no_hugo and shutil.which("hugo"):
         table["hugo"] = hugo(ensure_archive(args.size, args.seed, "hugo"), args.edits)
-    print(f"{args.size} items, {args.edits} edits of each kind; ms p50 / p95 / max")
-    print(f"{'tool':<8} {'edit':<9} {'save → page':<28} {'save → reload':<28}")
-    for tool, kinds in table.items():
-        for kind, (to_page, to_reload) in kinds.items():
-            print(f"{tool:<8} {kind:<9} {summary(to_page):<28} {summary(to_reload):<28}")
+        show("hugo", table["hugo"])
     if args.json:
         args.json.write_text(json.dumps(table, default=str, indent=1), encoding="utf-8")
     return 0
