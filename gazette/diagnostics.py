@@ -33,13 +33,18 @@ class Diagnostic:
     fix: str = ""
     severity: Severity = Severity.ERROR
 
-    def format(self) -> str:
+    @property
+    def where(self) -> str:
+        """``path:line:col``, leaving out what is unknown."""
         where = self.path
         if self.line:
             where += f":{self.line}"
             if self.col:
                 where += f":{self.col}"
-        text = f"{where}: {self.severity.value}[{self.code}]: {self.message}"
+        return where
+
+    def format(self) -> str:
+        text = f"{self.where}: {self.severity.value}[{self.code}]: {self.message}"
         if self.fix:
             text += f". Fix: {self.fix}"
         return text

@@ -120,15 +120,9 @@ def error_items(diagnostics: Iterable[Diagnostic]) -> list[dict[str, str]]:
     """The overlay's rows: ``{where, message, fix}``, errors only, in order."""
     rows = []
     for diagnostic in diagnostics:
-        if not diagnostic.is_error:
-            continue
-        where = diagnostic.path
-        if diagnostic.line:
-            where += f":{diagnostic.line}"
-            if diagnostic.col:
-                where += f":{diagnostic.col}"
-        message = f"error[{diagnostic.code}]: {diagnostic.message}"
-        rows.append({"where": where, "message": message, "fix": diagnostic.fix})
+        if diagnostic.is_error:
+            message = f"error[{diagnostic.code}]: {diagnostic.message}"
+            rows.append({"where": diagnostic.where, "message": message, "fix": diagnostic.fix})
     return rows
 
 

@@ -232,7 +232,7 @@ class Preview:
             self.log(warning.format())
         with self._lock:
             self.state = result.state
-            quick, self._quick = self._quick, None
+            self._quick = None
             sent, self._sent = self._sent, {}
         self._clear_errors()
         if not changed:
@@ -240,8 +240,6 @@ class Preview:
         open_pages = self.server.broadcaster.pages()
         stale = {p for p in open_pages if p in result.written}
         stale = {p for p in stale if sent.get(p) != self._on_disk(p)}
-        if quick is None and not result.written:
-            stale = set()
         if stale:
             notify_reload(self.server.broadcaster, stale)
         elapsed = (time.perf_counter() - started) * 1000
@@ -332,7 +330,6 @@ class Preview:
                     return
                 self._pending = False
                 batch = dict(self._changed)
-            started = time.perf_counter()
             try:
                 ok = self.build(frozenset(batch))
             except Exception as exc:  # a bug: report it, keep serving
@@ -343,7 +340,6 @@ class Preview:
                     for path, generation in batch.items():
                         if self._changed.get(path) == generation:
                             del self._changed[path]
-            del started
 
     def stop(self) -> None:
         with self._lock:
