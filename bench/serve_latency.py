@@ -125,10 +125,13 @@ def summary(values: list[float]) -> str:
     return text + (f" ({missed} timed out)" if missed else "")
 
 
-def start(cmd: list[str], cwd: Path, port: int, ready: str) -> subprocess.Popen:
-    process = subprocess.Popen(
-        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+def start(
+    cmd: list[str], cwd: Path, port: int, ready: str, log: Path | None = None
+) -> subprocess.Popen:
+    with open(log or os.devnull, "w", encoding="utf-8") as stderr:  # the child keeps its copy
+        process = subprocess.Popen(
+            cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+        )
     if wait_for(lambda: get(port, ready)[0] == 200, 900) == float("inf"):
         process.kill()
         raise SystemExit(f"{cmd[0]} did not start serving {ready}")
@@ -140,7 +143,12 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(30)
 
 
-def gazette(project: Path, edits: int) -> dict[str, tuple[list[float], list[float]]]:
+KINDS = ("body", "tags", "template", "tags.yml", "new", "delete")
+
+
+def gazette(
+    project: Path, edits: int, kinds: frozenset[str] = frozenset(KINDS), log: Path | None = None
+) -> dict[str, tuple[list[float], list[float]]]:
     items = sorted((project / "content/items").rglob("*.md"))
     item = items[len(items) // 2]
     slug = item.stem
@@ -155,13 +163,15 @@ def gazette(project: Path, edits: int) -> dict[str, tuple[list[float], list[floa
     original = item.read_text("utf-8")
     port = free_port()
     cmd = [str(PYTHON), str(ROOT / "build.py"), "serve", "--project", str(project)]
-    process = start([*cmd, "--port", str(port)], ROOT, port, page)
+    process = start([*cmd, "--port", str(port)], ROOT, port, page, log)
     results: dict[str, tuple[list[float], list[float]]] = {}
     try:
         reloads = Reloads(port, page)
         time.sleep(0.5)
 
         def run(kind: str, edit: Callable[[int], tuple[float, Callable[[], bool]]], reload: bool):
+            if kind not in kinds:
+                return
             to_page, to_reload = [], []
             for n in range(edits):
                 saved, check = edit(n)
@@ -321,11 +331,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the raw seconds here")
     parser.add_argument("--no-hugo", action="store_true", help="measure Gazette only")
+    parser.add_argument("--log", type=Path, help="write what Gazette's serve prints here")
+    parser.add_argument(
+        "--kinds",
+        default=",".join(KINDS),
+        help="comma-separated kinds of edit to make (delete needs new); default: all",
+    )
     args = parser.parse_args(argv)
     project = ensure_archive(args.size, args.seed, "gazette", "sample")
     print(f"{args.size} items, {args.edits} edits of each kind; ms p50 / p95 / max")
     print(f"{'tool':<8} {'edit':<9} {'save → page':<28} {'save → reload':<28}", flush=True)
-    table = {"gazette": gazette(project, args.edits)}
+    kinds = frozenset(args.kinds.split(","))
+    if not kinds <= set(KINDS) or ("delete" in kinds and "new" not in kinds):
+        parser.error(f"--kinds: choose among {', '.join(KINDS)} (delete needs new)")
+    table = {"gazette": gazette(project, args.edits, kinds, args.log)}
     show("gazette", table["gazette"])
     if not args.no_hugo and shutil.which("hugo"):
         table["hugo"] = hugo(ensure_archive(args.size, args.seed, "hugo"), args.edits)

@@ -70,6 +70,7 @@ class BuildState:
     menu: tuple[Any, ...]
     urls: Urls
     producers: Mapping[str, str]  # page URL -> the plugin that made it
+    link_s: Mapping[str, float] = field(default_factory=dict)  # each plugin's link hook, s
 
 
 @dataclass(frozen=True)
@@ -183,19 +184,30 @@ def up_to_date(request: BuildRequest) -> tuple[uptodate.Stamp | None, list[str]]
     return (stamp if not reasons else None), reasons
 
 
-def _build(
-    request: BuildRequest, project: Path, progress: Progress, writer: SiteWriter | None = None
-) -> BuildResult:
-    output = writer.output if writer is not None else None
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
+@dataclass(frozen=True)
+class _Linked:
+    """A build up to its page list: loaded, rendered to HTML, linked by the plugins."""
 
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = now - clock
-        clock = now
+    site: Site
+    plugins: tuple[Any, ...]
+    specs: tuple[tuple[str, dict], ...]
+    menu: tuple[Any, ...]
+    urls: Urls
+    outputs: list[Any]
+    warnings: list[Diagnostic]
+    hooks: dict[str, float]
+    sources: dict[str, bytes]
+    expires: datetime | None
+    clock_known: bool
+    link_s: dict[str, float]
 
+
+def _link(
+    request: BuildRequest,
+    project: Path,
+    progress: Progress,
+    lap: Callable[[str], None] = lambda name: None,
+) -> _Linked:
     config = load_config(project)
     if request.base_url:
         base = request.base_url if request.base_url.endswith("/") else request.base_url + "/"
@@ -234,6 +246,7 @@ def _build(
     hooks: dict[str, float] = {}
     plugin_cache = project / CACHE_DIR / "plugins" if request.use_cache else None
     site = run_link(site, plugins, hooks, plugin_cache)
+    link_s = dict(hooks)
     menu = run_menu(site, plugins, hooks)
     clock_known, expires = run_expires(site, plugins)
     expires = min([*scheduled, *([expires] if expires else [])], default=None)
@@ -246,6 +259,68 @@ def _build(
     if request.options.strict and warnings:
         raise ContentError(strictify(warnings))
     lap("link")
+    return _Linked(
+        site,
+        plugins,
+        tuple(specs),
+        menu,
+        urls,
+        outputs,
+        warnings,
+        hooks,
+        sources,
+        expires,
+        clock_known,
+        link_s,
+    )
+
+
+def _state(project: Path, linked: _Linked) -> BuildState:
+    pages = {o.url: o.producer for o in linked.outputs if hasattr(o, "template")}
+    return BuildState(
+        project,
+        linked.site,
+        linked.plugins,
+        linked.specs,
+        linked.menu,
+        linked.urls,
+        MappingProxyType(pages),
+        MappingProxyType(linked.link_s),
+    )
+
+
+def load_state(request: BuildRequest) -> BuildState:
+    """The loaded and linked site that ``serve`` previews from, without rendering a page.
+
+    Costs what a warm build costs before its pages (reading the cache, the link
+    hooks); raises ContentError or UsageError as a build would.
+    """
+    project = request.project.resolve()
+    with build_lock(project / CACHE_DIR / "build.lock"):
+        return _state(project, _link(request, project, Progress()))
+
+
+def _build(
+    request: BuildRequest, project: Path, progress: Progress, writer: SiteWriter | None = None
+) -> BuildResult:
+    output = writer.output if writer is not None else None
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    linked = _link(request, project, progress, lap)
+    site, plugins, menu, urls = linked.site, linked.plugins, linked.menu, linked.urls
+    outputs, warnings, hooks, sources = (
+        linked.outputs,
+        linked.warnings,
+        linked.hooks,
+        linked.sources,
+    )
     progress.stage("Rendering pages", len(outputs))
     files: dict[str, bytes] = {}
     stats: dict[str, PageStats] = {}
@@ -268,12 +343,7 @@ def _build(
         writer.commit()
         count, written = writer.count, set(writer.written)
     lap("render+write" if output else "render")
-    state = None
-    if request.keep_state:
-        pages = {o.url: o.producer for o in outputs if hasattr(o, "template")}
-        state = BuildState(
-            project, site, plugins, tuple(specs), menu, urls, MappingProxyType(pages)
-        )
+    state = _state(project, linked) if request.keep_state else None
     wrote: dict[str, int] = {}
     for url in written:
         if url in producers:
@@ -289,8 +359,8 @@ def _build(
         MappingProxyType(timings),
         count,
         per_plugin,
-        expires,
-        clock_known,
+        linked.expires,
+        linked.clock_known,
         frozenset(written),
         state,
     )

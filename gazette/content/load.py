@@ -61,7 +61,7 @@ def load_config(project: Path) -> Config:
     return replace(config, project=str(project))
 
 
-def _read_yaml(project: Path, name: str, parse: Callable) -> tuple[object, list[Diagnostic]]:
+def read_yaml(project: Path, name: str, parse: Callable) -> tuple[object, list[Diagnostic]]:
     path = project / "content" / name
     where = f"content/{name}"
     if not path.is_file():
@@ -233,8 +233,8 @@ def load_project(
 ) -> Loaded:
     """Read and parse everything. Raises ContentError with every error found."""
     config = load_config(project)
-    vocabulary, problems = _read_yaml(project, "tags.yml", parse_vocabulary)
-    glossary, found = _read_yaml(project, "glossary.yml", parse_glossary)
+    vocabulary, problems = read_yaml(project, "tags.yml", parse_vocabulary)
+    glossary, found = read_yaml(project, "glossary.yml", parse_glossary)
     problems += found
     issue_paths, found = find_markdown(project, project / "content" / "issues")
     problems += found

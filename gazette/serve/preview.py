@@ -4,27 +4,40 @@
 When files change, two things happen:
 
 1. **Quick preview** (tens of milliseconds). When every change is an item or
-   issue file, or a template, the changed files alone are parsed and their
-   Markdown rendered, and they replace their old versions in the kept site.
-   The pages the open browsers show are rendered from that site with the
-   plugin that made them (``outputs``) and the current templates, served from
-   memory, and only those browsers are told to reload. Derived data (tag
-   indexes, related items, search) is the last build's until step 2 ends. A
-   parse error is shown at once in the browser's error overlay.
-2. **Full incremental rebuild**, in the background, one at a time, coalescing
-   saves made meanwhile. When it ends, ``site/`` is up to date, the preview
-   is dropped, and the browsers whose page the rebuild rewrote (and that did
-   not already get those bytes from step 1) reload. A failed rebuild puts its
-   errors in the overlay (file:line:column, message, fix) and leaves the last
-   good site served; the next good save takes the overlay away.
+   issue file, a template, or a ``tags.yml`` edit that keeps every tag's
+   name, slug and spellings (descriptions, groups, order), the changed files
+   alone are parsed and their Markdown rendered, and they replace their old
+   versions in the kept site. The pages the open browsers show are rendered
+   from that site with the plugin that made them (``outputs``; its ``link``
+   hook is run again first when it took under ``RELINK_S`` in the last
+   build, as the tag, section and archive hooks do) and the current
+   templates, served from memory, and only those browsers are told to
+   reload. Other derived data (related items, cross-links, search) is the
+   last build's until step 2 ends. A parse error is shown at once in the
+   browser's error overlay.
+2. **Full incremental rebuild**, in the background, in a process of its own
+   (``gazette.serve.worker``: a rebuild in this process held the interpreter
+   lock against step 1 and the browser's requests), one at a time,
+   coalescing saves made meanwhile. When it ends, ``site/`` is up to date,
+   the preview is dropped, and the browsers whose page the rebuild rewrote
+   (and that did not already get those bytes from step 1) reload. A failed
+   rebuild puts its errors in the overlay (file:line:column, message, fix)
+   and leaves the last good site served; the next good save takes the
+   overlay away.
+3. **Refresh of the kept site**, once no file has changed for ``IDLE_S``
+   after a good rebuild: the site is loaded and linked again in this process
+   (``load_state``: the cache makes it a warm build without its pages), so
+   that the next quick preview starts from the rebuilt derived data. Until
+   then a quick preview parses every file changed since the kept site.
 
-Any doubt in step 1 (a ``site.toml``, ``tags.yml``, static file or plugin
-change, a page whose plugin makes costly files, a template that fails on the
+Any doubt in step 1 (a ``site.toml``, ``glossary.yml``, static file or plugin
+change, a renamed tag, a page whose plugin makes costly files, a template that fails on the
 partial data) skips it: the page then changes when step 2 ends.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import threading
@@ -32,29 +45,36 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
 import jinja2.bccache
 
 from gazette.cache import BuildCache
-from gazette.content.load import parse_files
+from gazette.content.load import parse_files, read_yaml
+from gazette.content.vocab import parse_vocabulary
 from gazette.diagnostics import ContentError, Diagnostic, UsageError
-from gazette.model import Issue, Item, Site
-from gazette.pipeline import BuildRequest, BuildResult, BuildState, build_site
+from gazette.model import Issue, Item, Site, Vocabulary
+from gazette.pipeline import BuildRequest, BuildState, build_site, load_state
 from gazette.plugins import call
 from gazette.render.markdown_stage import render_documents
 from gazette.render.templates import BUILTIN_THEME, find_theme, make_environment, render_template
 from gazette.serve.client import error_items
 from gazette.serve.server import GazetteServer, notify_reload
+from gazette.serve.worker import BuildWorker
 
 # Plugins whose ``outputs`` start costly work (an index build): never called for a preview.
 COSTLY = frozenset({"search"})
 GONE = b""  # QuickPages.render: the page is no longer made
+IDLE_S = 1.0  # quiet time after a good rebuild before the kept site is refreshed
+RELINK_S = 0.1  # a plugin whose link hook took less in the last build is re-linked for previews
 
 
 def _kind(path: Path, project: Path) -> str | None:
-    """``item``, ``issue`` or ``template`` when a quick preview can follow the change."""
+    """``item``, ``issue``, ``template`` or ``vocabulary`` when a quick preview can follow."""
+    if path == project / "content" / "tags.yml":
+        return "vocabulary"
     if path.suffix == ".md":
         for kind, folder in (("item", "items"), ("issue", "issues")):
             if path.is_relative_to(project / "content" / folder):
@@ -63,6 +83,36 @@ def _kind(path: Path, project: Path) -> str | None:
         if path.is_relative_to(root / "templates"):
             return "template"
     return None
+
+
+def settings_digests(project: Path) -> dict[Path, bytes]:
+    """Digests of the files a quick preview cannot follow: ``site.toml``, ``content/*.yml``.
+
+    Taken before the kept site is loaded, so that a save that changes nothing
+    (an editor's habit) does not stop quick previews until the next refresh.
+    """
+    paths = [project / "site.toml", *sorted((project / "content").glob("*.yml"))]
+    digests = {}
+    for path in paths:
+        digest = _digest(path)
+        if digest is not None:
+            digests[path.absolute()] = digest
+    return digests
+
+
+def reread_vocabulary(project: Path, old: Vocabulary) -> Vocabulary | None:
+    """``tags.yml`` read anew when every tag keeps its name, slug and spellings, else None.
+
+    Descriptions, groups and the order of tags can then change without a new
+    parse of the items (their tags resolve as before). Raises ``ContentError``
+    when the file has errors.
+    """
+    vocabulary, problems = read_yaml(project, "tags.yml", parse_vocabulary)
+    if any(p.is_error for p in problems):
+        raise ContentError(problems)
+    names = {(t.name, t.slug) for t in vocabulary.tags}
+    same = vocabulary.lookup == old.lookup and names == {(t.name, t.slug) for t in old.tags}
+    return vocabulary if same else None
 
 
 def quick_site(state: BuildState, changed: Iterable[Path]) -> Site | None:
@@ -78,7 +128,12 @@ def quick_site(state: BuildState, changed: Iterable[Path]) -> Site | None:
         kind = _kind(path, project)
         if kind is None:
             return None
-        if kind == "template":
+        if kind == "vocabulary":
+            vocabulary = reread_vocabulary(project, site.vocabulary)
+            if vocabulary is None:
+                return None
+            site = replace(site, vocabulary=vocabulary)
+        if kind in ("template", "vocabulary"):
             continue
         if path.is_file():
             jobs.append((kind, path))
@@ -113,6 +168,13 @@ def quick_site(state: BuildState, changed: Iterable[Path]) -> Site | None:
         items=tuple(sorted(items, key=lambda i: (i.published, i.slug), reverse=True)),
         issues=tuple(sorted(issues, key=lambda i: (i.date, i.number), reverse=True)),
     )
+
+
+def _digest(path: Path) -> bytes | None:
+    try:
+        return hashlib.blake2b(path.read_bytes()).digest()
+    except OSError:
+        return None
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -152,10 +214,19 @@ class QuickPages:
         return producer
 
     def _pages_of(self, producer: str) -> dict[str, Any]:
+        """The pages ``producer`` makes of the quick site, re-linked first when that is cheap.
+
+        Its derived data (a tag's items, a section's listing) then follow the
+        changed files at once; other plugins' data are the last build's.
+        """
         with self._lock:
             if producer not in self._outputs:
                 plugin = next(p for p in self.state.plugins if p.name == producer)
-                outputs = call(plugin, "outputs", self.site, urls=self.state.urls, cache=None)
+                site = self.site
+                if plugin.has("link") and self.state.link_s.get(producer, RELINK_S) < RELINK_S:
+                    data = {**site.data, producer: call(plugin, "link", site, cache=None)}
+                    site = replace(site, data=MappingProxyType(data))
+                outputs = call(plugin, "outputs", site, urls=self.state.urls, cache=None)
                 self._outputs[producer] = {
                     o.url: o for o in outputs or () if hasattr(o, "template")
                 }
@@ -194,6 +265,7 @@ class Preview:
         self.output = output
         self.log = log
         self.state: BuildState | None = None
+        self._settings: dict[Path, bytes] = {}  # settings_digests of ``state``
         self._quick: QuickPages | None = None
         self._sent: dict[str, bytes] = {}  # page -> bytes a quick reload showed
         self._changed: dict[Path, int] = {}  # changed since ``state``, with a generation
@@ -203,7 +275,10 @@ class Preview:
         self._pending = False
         self._stopped = False
         self._last_errors: list[dict[str, str]] = []
+        self._stale = False  # a rebuild succeeded since ``state`` was loaded
+        self._last_change = 0.0
         self.builds = 0
+        self.worker = BuildWorker()
         server.preview = self.page
 
     # ---- what the HTTP server asks
@@ -214,9 +289,9 @@ class Preview:
 
     # ---- building
 
-    def build(self, changed: frozenset[Path] = frozenset()) -> bool:
-        """One full build; on failure its errors go to the overlay. True when it succeeded."""
-        started = time.perf_counter()
+    def build(self) -> bool:
+        """The first build, in this process (it keeps the site); errors go to the overlay."""
+        settings = settings_digests(self.request.project)
         try:
             result = build_site(self.request)
         except (ContentError, UsageError) as exc:
@@ -224,21 +299,37 @@ class Preview:
             return False
         finally:
             self.builds += 1
-        self._succeeded(result, changed, started)
+            self.worker.start()
+        self._log_warnings(result.warnings)
+        self.state, self._settings = result.state, settings
+        self._clear_errors()
         return True
 
-    def _succeeded(self, result: BuildResult, changed: frozenset[Path], started: float) -> None:
-        for warning in result.warnings:
-            self.log(warning.format())
+    def rebuild(self, changed: frozenset[Path], generation: int = 0) -> bool:
+        """A full build in the worker; open pages it rewrote reload. True when it succeeded.
+
+        ``generation`` is the last change the build saw: a quick preview of a
+        later change is kept until the next rebuild.
+        """
+        started = time.perf_counter()
+        outcome = self.worker.build(replace(self.request, keep_state=False))
+        self.builds += 1
+        if not outcome.ok:
+            with self._lock:
+                overtaken = self._generation > generation
+            if not overtaken:  # else the next rebuild, already due, has the last word
+                self._show_errors(outcome.errors, outcome.usage)
+            return False
+        self._log_warnings(outcome.warnings)
         with self._lock:
-            self.state = result.state
-            self._quick = None
-            sent, self._sent = self._sent, {}
+            self._stale = True
+            newer = self._generation > generation  # its preview stays until the next rebuild
+            if not newer:
+                self._quick = None
+            sent, self._sent = self._sent, ({} if not newer else self._sent)
         self._clear_errors()
-        if not changed:
-            return
-        open_pages = self.server.broadcaster.pages()
-        stale = {p for p in open_pages if p in result.written}
+        open_pages = self.server.broadcaster.pages() if not newer else set()
+        stale = {p for p in open_pages if p in outcome.written}
         stale = {p for p in stale if sent.get(p) != self._on_disk(p)}
         if stale:
             notify_reload(self.server.broadcaster, stale)
@@ -246,6 +337,30 @@ class Preview:
         noun = "file" if len(changed) == 1 else "files"
         pages = f"reloading {len(stale)} open page{'s' if len(stale) != 1 else ''}"
         self.log(f"rebuilt in {elapsed:.0f} ms ({len(changed)} {noun} changed, {pages})")
+        return True
+
+    def refresh(self) -> bool:
+        """Load the kept site again (after good rebuilds); changes since then stay pending."""
+        with self._lock:
+            generation = self._generation
+        settings = settings_digests(self.request.project)
+        try:
+            state = load_state(self.request)
+        except (ContentError, UsageError):  # a save since the rebuild broke it: wait for the next
+            with self._lock:
+                self._stale = False
+            return False
+        with self._lock:
+            self.state, self._settings = state, settings
+            self._stale = False
+            for path, seen in list(self._changed.items()):
+                if seen <= generation:
+                    del self._changed[path]
+        return True
+
+    def _log_warnings(self, warnings: Iterable[Diagnostic]) -> None:
+        for warning in warnings:
+            self.log(warning.format())
 
     def _on_disk(self, page: str) -> bytes | None:
         relative = page.lstrip("/")
@@ -265,6 +380,8 @@ class Preview:
         if errors != self._last_errors:  # the terminal says it once
             for diagnostic in diagnostics:
                 self.log(diagnostic.format())
+            if usage and not diagnostics:
+                self.log(f"error: {usage}")
             count = len(errors)
             self.log(
                 f"Build failed: {count} error{'s' if count != 1 else ''}, shown in the browser; "
@@ -284,10 +401,15 @@ class Preview:
     def changes(self, changed: frozenset[Path]) -> None:
         """Called by the watcher: preview at once when possible, then queue a rebuild."""
         paths = {path.absolute() for path in changed}
+        same = {p for p in paths if p in self._settings and _digest(p) == self._settings[p]}
         with self._lock:
             self._generation += 1
+            self._last_change = time.monotonic()
             for path in paths:
-                self._changed[path] = self._generation
+                if path in same:  # as the kept site read it (the rebuild still runs)
+                    self._changed.pop(path, None)
+                else:
+                    self._changed[path] = self._generation
             state, pending = self.state, set(self._changed)
         try:
             if state is not None:  # first, so that the rebuild does not slow it down
@@ -305,13 +427,15 @@ class Preview:
             return
         except Exception:  # never let a preview stop the rebuild
             return
-        if site is None:
+        if site is None:  # the last preview no longer shows the latest files
+            self._quick = None
             return
         quick = QuickPages(state, site)
         reload = set()
         for page in self.server.broadcaster.pages():
             body = quick.render(page)
-            if body is not None and body != self._on_disk(page):
+            shown = self._sent[page] if page in self._sent else self._on_disk(page)
+            if body is not None and body != shown:
                 reload.add(page)
                 self._sent[page] = body
         self._quick = quick
@@ -320,28 +444,37 @@ class Preview:
         if reload:
             notify_reload(self.server.broadcaster, reload)
 
+    def _refresh_due(self) -> bool:
+        quiet = time.monotonic() - self._last_change >= IDLE_S
+        return self._stale and quiet and not self.server.errors
+
     def run(self, stop: threading.Event) -> None:
-        """The rebuild loop (a thread): one full build at a time, after each batch of changes."""
-        while not stop.is_set():
-            with self._lock:
-                while not self._pending and not stop.is_set() and not self._stopped:
-                    self._wake.wait(0.2)
-                if stop.is_set() or self._stopped:
-                    return
-                self._pending = False
-                batch = dict(self._changed)
-            try:
-                ok = self.build(frozenset(batch))
-            except Exception as exc:  # a bug: report it, keep serving
-                self.log(f"Internal error while rebuilding: {type(exc).__name__}: {exc}")
-                ok = False
-            if ok:
+        """The rebuild loop (a thread): a rebuild after each batch of changes, then a refresh."""
+        try:
+            while not stop.is_set():
                 with self._lock:
-                    for path, generation in batch.items():
-                        if self._changed.get(path) == generation:
-                            del self._changed[path]
+                    while not (self._pending or self._stopped or stop.is_set()):
+                        if self._refresh_due():
+                            break
+                        self._wake.wait(0.2)
+                    if stop.is_set() or self._stopped:
+                        return
+                    pending, self._pending = self._pending, False
+                    batch, generation = dict(self._changed), self._generation
+                try:
+                    if pending:
+                        self.rebuild(frozenset(batch), generation)
+                    else:
+                        self.refresh()
+                except Exception as exc:  # a bug: report it, keep serving
+                    self.log(f"Internal error while rebuilding: {type(exc).__name__}: {exc}")
+                    with self._lock:
+                        self._stale = False  # do not retry in a loop
+        finally:
+            self.worker.close()
 
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
             self._wake.notify()
+        self.worker.close()

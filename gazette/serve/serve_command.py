@@ -69,15 +69,18 @@ def run_serve(args: argparse.Namespace, request: BuildRequest) -> int:
         BUILTIN_THEME,
         BUILTIN_DIR,
     ]
-    serve(
-        root=output,
-        rebuild=preview.changes,
-        watch=list(dict.fromkeys(watch)),
-        host=args.host,
-        port=server.server_port,
-        base_path=base_path,
-        on_ready=lambda url: print(f"Serving {url} (Ctrl-C to stop)", file=sys.stderr),
-        server=server,
-        background=preview.run,
-    )
+    try:
+        serve(
+            root=output,
+            rebuild=preview.changes,
+            watch=list(dict.fromkeys(watch)),
+            host=args.host,
+            port=server.server_port,
+            base_path=base_path,
+            on_ready=lambda url: print(f"Serving {url} (Ctrl-C to stop)", file=sys.stderr),
+            server=server,
+            background=preview.run,
+        )
+    finally:
+        preview.stop()
     return 0
