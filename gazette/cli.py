@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from gazette.diagnostics import (
     EXIT_CONTENT,
@@ -29,6 +30,27 @@ from gazette.pipeline import BuildRequest, BuildResult, build_site, check_site, 
 from gazette.progress import RichProgress
 
 COMMANDS = ("build", "check", "serve", "new")
+
+
+def base_url(text: str) -> str:
+    """``--base-url``: an http(s) URL with a host, as ``site.base_url`` must be."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an http(s) URL of a site, e.g. https://user.github.io/repo/"
+        )
+    return text
+
+
+def port(text: str) -> int:
+    """``--port``: a TCP port number, 0 to 65535 (0: any free port)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return value
 
 
 def iso_moment(value: str) -> datetime:
@@ -65,6 +87,7 @@ def _common(parser: argparse.ArgumentParser, *, writes: bool) -> None:
     parser.add_argument(
         "--base-url",
         metavar="URL",
+        type=base_url,
         help="override site.base_url, e.g. https://user.github.io/repo/",
     )
     if writes:
@@ -93,7 +116,7 @@ def make_parser() -> argparse.ArgumentParser:
     _common(check, writes=False)
     serve = commands.add_parser("serve", help="build, serve on localhost and rebuild on change")
     _common(serve, writes=True)
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
+    serve.add_argument("--port", type=port, default=8000, help="port (default 8000; 0 = any)")
     serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     serve.add_argument(
         "--published-only",

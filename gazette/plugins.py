@@ -66,6 +66,7 @@ from types import MappingProxyType, ModuleType
 from typing import Any
 
 from gazette.content.fields import did_you_mean
+from gazette.content.files import confined
 from gazette.diagnostics import ContentError, Diagnostic, UsageError, error
 from gazette.model import Config, PluginSpec, Site
 from gazette.plugin_cache import PluginCache
@@ -82,6 +83,8 @@ class Option:
     default: Any
     doc: str = ""
     choices: tuple = ()
+    minimum: float | None = None  # for numbers: the smallest value allowed
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,17 @@ class Plugin:
 
 
 def _find(name: str, project: Path) -> Path | None:
+    """The plugin's file: the project's ``plugins/`` first, then Gazette's own.
+
+    Raises ContentError when the project's file leads outside ``plugins/``.
+    """
     for folder in (project / "plugins", BUILTIN_DIR):
         candidate = folder / f"{name}.py"
         if candidate.is_file():
+            if folder != BUILTIN_DIR:
+                outside = confined(project, candidate, "plugins")
+                if outside is not None:
+                    raise ContentError([outside])
             return candidate
     return None
 
@@ -181,6 +192,30 @@ def _check_options(spec: PluginSpec, schema: Mapping[str, Option], path: str) ->
         wrong_type = not isinstance(value, option.type) or (
             isinstance(value, bool) and option.type is int
         )
+        out_of_range = (
+            not wrong_type
+            and isinstance(value, int | float)
+            and (
+                (option.minimum is not None and value < option.minimum)
+                or (option.maximum is not None and value > option.maximum)
+            )
+        )
+        if out_of_range:
+            bounds = " and ".join(
+                f"{word} {bound:g}"
+                for word, bound in (("at least", option.minimum), ("at most", option.maximum))
+                if bound is not None
+            )
+            problems.append(
+                error(
+                    path,
+                    line,
+                    "plugin-option",
+                    f"{where} is {value!r}, must be {bounds}",
+                    option.doc or f"see the docstring of plugins/{spec.name}.py",
+                )
+            )
+            continue
         if wrong_type or (option.choices and value not in option.choices):
             expected = option.choices or getattr(option.type, "__name__", str(option.type))
             problems.append(

@@ -30,7 +30,7 @@ from gazette.output.paging import paginate
 from gazette.plugins import MenuEntry, Option, Page
 
 OPTIONS = {
-    "page_size": Option(int, 50, "items per year or month page (at least 1)"),
+    "page_size": Option(int, 50, "items per year or month page (at least 1)", minimum=1),
 }
 
 

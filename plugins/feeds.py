@@ -60,7 +60,7 @@ from gazette.output.urls import Urls
 from gazette.plugins import Option, StaticFile
 
 OPTIONS = {
-    "limit": Option(int, 20, "entries per feed, newest first (0 keeps every item)"),
+    "limit": Option(int, 20, "entries per feed, newest first (0 keeps every item)", minimum=0),
     "content": Option(str, "summary", "what an entry carries", choices=("summary", "full")),
 }
 

@@ -27,7 +27,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from gazette.content.files import read_project_file
 from gazette.content.vocab import parse_glossary
+from gazette.diagnostics import ContentError
 from gazette.model import Config, GlossaryEntry, Item, Site
 from gazette.output.urls import slugify
 from gazette.plugins import MenuEntry, Option, Page
@@ -35,7 +37,7 @@ from gazette.render.abbreviations import abbreviation_pattern, source_version
 
 OPTIONS = {
     "items_shown": Option(
-        int, 50, "items listed under each entry on /glossary/, newest first (0: all)"
+        int, 50, "items listed under each entry on /glossary/, newest first (0: all)", minimum=0
     ),
 }
 
@@ -58,10 +60,16 @@ class GlossaryIndex:
 
 def read_glossary(config: Config) -> tuple[GlossaryEntry, ...]:
     """The project's glossary; loading reports its errors, so they are ignored here."""
-    path = Path(config.project) / "content" / "glossary.yml" if config.project else None
-    if path is None or not path.is_file():
+    project = Path(config.project) if config.project else None
+    path = project / "content" / "glossary.yml" if project else None
+    if project is None or path is None or not path.is_file():
         return ()
-    return parse_glossary("content/glossary.yml", path.read_text(encoding="utf-8"))[0]
+    try:
+        data = read_project_file(project, path, "content")
+        text = data.decode("utf-8")
+    except (ContentError, UnicodeDecodeError):  # loading reports these
+        return ()
+    return parse_glossary("content/glossary.yml", text)[0]
 
 
 def markdown_extensions(*, config: Config, **kwargs: Any) -> list[tuple[str, dict]]:

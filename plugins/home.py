@@ -16,8 +16,10 @@ from gazette.model import Item, Site
 from gazette.plugins import Option, Page
 
 OPTIONS = {
-    "recent": Option(int, 10, "how many of the newest items the home page lists"),
-    "top_tags": Option(int, 10, "how many of the year's most used tags it shows (0: none)"),
+    "recent": Option(int, 10, "how many of the newest items the home page lists", minimum=0),
+    "top_tags": Option(
+        int, 10, "how many of the year's most used tags it shows (0: none)", minimum=0
+    ),
 }
 
 

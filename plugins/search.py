@@ -98,13 +98,14 @@ OPTIONS = {
         ENGINES,
     ),
     "lunr_warn_bytes": Option(
-        int, 1_000_000, "warn when the gzipped lunr files pass this many bytes"
+        int, 1_000_000, "warn when the gzipped lunr files pass this many bytes", minimum=0
     ),
     "shard_records": Option(
         int,
         index.SHARD_RECORDS,
         "pagefind: most records per index bundle (less memory while indexing, "
         "fewer re-indexed records per edit; more requests per search)",
+        minimum=1,
     ),
 }
 VENDOR = HERE.parent / "theme" / "vendor"

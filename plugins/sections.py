@@ -23,7 +23,7 @@ from gazette.output.paging import paginate
 from gazette.plugins import MenuEntry, Option, Page
 
 OPTIONS = {
-    "page_size": Option(int, 20, "items per section page (at least 1)"),
+    "page_size": Option(int, 20, "items per section page (at least 1)", minimum=1),
 }
 
 

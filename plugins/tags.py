@@ -31,8 +31,8 @@ from gazette.output.urls import slugify
 from gazette.plugins import MenuEntry, Option, Page
 
 OPTIONS = {
-    "page_size": Option(int, 20, "items per tag page (at least 1)"),
-    "related": Option(int, 8, "how many co-occurring tags a tag page shows"),
+    "page_size": Option(int, 20, "items per tag page (at least 1)", minimum=1),
+    "related": Option(int, 8, "how many co-occurring tags a tag page shows", minimum=0),
 }
 
 

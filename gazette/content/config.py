@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gazette.diagnostics import Diagnostic, error
 from gazette.content.fields import did_you_mean
+from gazette.diagnostics import Diagnostic, error
 from gazette.model import Config, PluginSpec, Section, SiteInfo
 from gazette.output.urls import SLUG
 
@@ -26,6 +26,30 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 # A host name such as news.example.org: labels of letters, digits and inner hyphens.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+{_LABEL}")
+# A well-formed BCP 47 language tag (RFC 5646, without extensions): language,
+# optional script, region and variants, e.g. "en", "zh-Hans-CN", "de-CH-1996".
+# It ends up in HTML, feeds and the search tool's file names, so nothing else passes.
+BCP47 = re.compile(
+    r"[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+)
+
+
+def _typed(path: str, text: str, where: str, value: Any, kind: type, example: str) -> list:
+    """An error when ``value`` (at key path ``where``) is not a ``kind``."""
+    if isinstance(value, kind):
+        return []
+    names = {dict: "a table", list: "an array", str: "a string"}
+    return [
+        error(
+            path,
+            _line_of(text, where.rsplit(".", 1)[-1].split("[")[0]),
+            "config-type",
+            f"{where} must be {names.get(kind, kind.__name__)}, not {type(value).__name__} "
+            f"{value!r}"[:200],
+            f"e.g. {example}",
+        )
+    ]
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -74,9 +98,27 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
         ]
     problems = _unknown(path, text, "", data, TOP_KEYS)
     site = data.get("site", {})
+    problems += _typed(path, text, "site", site, dict, '[site] with title = "..."')
+    site = site if isinstance(site, dict) else {}
     problems += _unknown(path, text, "site", site, SITE_KEYS)
+    for key in SITE_KEYS:
+        if key in site:
+            problems += _typed(path, text, f"site.{key}", site[key], str, f'{key} = "..."')
+    wrong = {k for k, v in site.items() if not isinstance(v, str)}  # reported above
+    site = {k: v for k, v in site.items() if k not in wrong}
+    language = site.get("language", "en")
+    if not BCP47.fullmatch(language):
+        problems.append(
+            error(
+                path,
+                _line_of(text, "language"),
+                "config-language",
+                f"site.language {language!r} is not a BCP 47 language tag",
+                'e.g. language = "en", "en-GB" or "zh-Hans"',
+            )
+        )
     for key in ("title", "base_url"):
-        if not isinstance(site.get(key), str) or not site.get(key, "").strip():
+        if key not in wrong and not site.get(key, "").strip():
             problems.append(
                 error(
                     path,
@@ -127,8 +169,16 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
         )
     sections = []
     seen: set[str] = set()
-    for number, raw in enumerate(data.get("sections", []), 1):
+    raw_sections = data.get("sections", [])
+    problems += _typed(path, text, "sections", raw_sections, list, '[[sections]] with id = "..."')
+    for number, raw in enumerate(raw_sections if isinstance(raw_sections, list) else [], 1):
         where = f"sections[{number}]"
+        problems += _typed(path, text, where, raw, dict, '[[sections]] with id = "..."')
+        if not isinstance(raw, dict):
+            continue
+        for key in ("title", "description"):
+            if key in raw:
+                problems += _typed(path, text, f"{where}.{key}", raw[key], str, f'{key} = "..."')
         problems += _unknown(path, text, where, raw, SECTION_KEYS)
         section_id = raw.get("id", "")
         if not isinstance(section_id, str) or not SLUG.fullmatch(section_id):
@@ -160,6 +210,10 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
             )
         )
     plugins = data.get("plugins", {})
+    problems += _typed(path, text, "plugins", plugins, dict, "[plugins.tags]")
+    plugins = plugins if isinstance(plugins, dict) else {}
+    for name, options in plugins.items():
+        problems += _typed(path, text, f"plugins.{name}", options, dict, f"[plugins.{name}]")
     specs = tuple(
         _plugin_spec(text, name, options)
         for name, options in plugins.items()

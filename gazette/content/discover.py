@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from gazette.content.files import confined, read_limited, relative
 from gazette.diagnostics import Diagnostic, error, warning
-from gazette.content.source import MAX_FILE_BYTES
+
+__all__ = ["find_markdown", "is_junk", "read_limited", "relative"]
 
 _JUNK_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig")
 _NEAR_MISSES = (".markdown", ".mdown", ".mkd", ".txt", ".mdx")
@@ -29,39 +31,15 @@ def is_junk(name: str) -> bool:
     )
 
 
-def relative(project: Path, path: Path) -> str:
-    try:
-        return path.relative_to(project).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _symlink_problem(project: Path, root: Path, entry: Path) -> Diagnostic | None:
-    where = relative(project, entry)
-    try:
-        target = entry.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return error(
-            where, 0, "symlink-broken", "the symlink is broken or loops", "remove the symlink"
-        )
-    if not target.is_relative_to(root):
-        return error(
-            where,
-            0,
-            "symlink-outside",
-            "the symlink points outside content/; Gazette never reads files outside the project",
-            "copy the file into content/ instead of linking to it",
-        )
-    return None
-
-
 def find_markdown(project: Path, folder: Path) -> tuple[list[Path], list[Diagnostic]]:
     """Every content file under ``folder``, sorted, with problems found on the way."""
-    root = (project / "content").resolve()
     found: list[Path] = []
     problems: list[Diagnostic] = []
     visited: set[Path] = set()
     stack = [folder] if folder.is_dir() else []  # a new archive may have no items yet
+    outside = confined(project, folder, "content") if stack else None
+    if outside is not None:  # content/ or content/items itself links elsewhere
+        return [], [outside]
     while stack:
         current = stack.pop()
         real = current.resolve()
@@ -78,7 +56,7 @@ def find_markdown(project: Path, folder: Path) -> tuple[list[Path], list[Diagnos
             if is_junk(entry.name):
                 continue
             if entry.is_symlink():
-                problem = _symlink_problem(project, root, path)
+                problem = confined(project, path, "content")
                 if problem:
                     problems.append(problem)
                     continue
@@ -97,9 +75,3 @@ def find_markdown(project: Path, folder: Path) -> tuple[list[Path], list[Diagnos
                     )
                 )
     return sorted(found), problems
-
-
-def read_limited(path: Path) -> bytes:
-    """Read at most one byte past the size limit, so a huge file cannot exhaust memory."""
-    with path.open("rb") as handle:
-        return handle.read(MAX_FILE_BYTES + 1)

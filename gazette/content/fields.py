@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from yaml import ScalarNode, SequenceNode
 
-from gazette.diagnostics import Diagnostic, error, warning
 from gazette.content.yamlstrict import Field, is_null
+from gazette.diagnostics import Diagnostic, error, warning
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")

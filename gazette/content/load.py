@@ -19,14 +19,15 @@ from types import MappingProxyType
 
 from gazette.cache import BuildCache, digest
 from gazette.content.config import parse_config
-from gazette.diagnostics import ContentError, Diagnostic, UsageError, error
-from gazette.content.discover import find_markdown, read_limited, relative
+from gazette.content.discover import find_markdown
+from gazette.content.files import confined, read_limited, relative
 from gazette.content.fields import did_you_mean
-from gazette.model import BuildOptions, Config, GlossaryEntry, Issue, Item, Site, Vocabulary
-from gazette.parallel import pool_context
 from gazette.content.parse import parse_issue, parse_item
 from gazette.content.source import decode
 from gazette.content.vocab import parse_glossary, parse_vocabulary
+from gazette.diagnostics import ContentError, Diagnostic, UsageError, error
+from gazette.model import BuildOptions, Config, GlossaryEntry, Issue, Item, Site, Vocabulary
+from gazette.parallel import pool_context
 
 PARALLEL_PARSE_THRESHOLD = 500
 RACY_NS = 2_000_000_000  # files younger than this are not cached by size and mtime
@@ -52,9 +53,12 @@ def load_config(project: Path) -> Config:
         raise UsageError(
             f"{path}: no site.toml here. Fix: run Gazette in a project folder or pass --project DIR"
         )
+    outside = confined(project, path)
+    if outside is not None:
+        raise UsageError("site.toml cannot be read", [outside])
     text = decode("site.toml", read_limited(path))
     if isinstance(text, Diagnostic):
-        raise UsageError(text.format(), [text])
+        raise UsageError("site.toml cannot be read", [text])
     config, problems = parse_config(text, "site.toml")
     if config is None:
         raise UsageError("site.toml is not valid", problems)
@@ -66,6 +70,9 @@ def read_yaml(project: Path, name: str, parse: Callable) -> tuple[object, list[D
     where = f"content/{name}"
     if not path.is_file():
         return parse(where, "")
+    outside = confined(project, path, "content")
+    if outside is not None:
+        return parse(where, "")[0], [outside]
     text = decode(where, read_limited(path))
     if isinstance(text, Diagnostic):
         return parse(where, "")[0], [text]
@@ -152,7 +159,12 @@ def _parse_batch(
     """Read and parse ``(kind, path)`` jobs; runs in a worker process for large archives."""
     out: list[Parsed] = []
     for kind, path in jobs:
-        where, data = relative(project, path), read_limited(path)
+        where = relative(project, path)
+        outside = confined(project, path, "content")
+        if outside is not None:
+            out.append((where, None, [outside]))
+            continue
+        data = read_limited(path)
         if kind == "issue":
             result, found = parse_issue(where, data, config)
         else:
@@ -200,7 +212,9 @@ def _parse_with_cache(
     """
     racy_after = time.time_ns() - RACY_NS
     inputs = b"".join(
-        (project / name).read_bytes() if (project / name).is_file() else b"-"
+        read_limited(project / name)
+        if (project / name).is_file() and confined(project, project / name) is None
+        else b"-"
         for name in ("site.toml", "content/tags.yml")
     )
     keys = {}
@@ -236,6 +250,10 @@ def load_project(
     vocabulary, problems = read_yaml(project, "tags.yml", parse_vocabulary)
     glossary, found = read_yaml(project, "glossary.yml", parse_glossary)
     problems += found
+    if any(p.is_error for p in problems):
+        # Reported alone: every item would otherwise repeat what a broken shared
+        # file causes (an unknown tag per item), burying the cause.
+        raise ContentError(problems)
     issue_paths, found = find_markdown(project, project / "content" / "issues")
     problems += found
     item_paths, found = find_markdown(project, project / "content" / "items")

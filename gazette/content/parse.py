@@ -11,13 +11,13 @@ from datetime import date
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from gazette.diagnostics import Diagnostic, error, warning
 from gazette.content.fields import Reader, did_you_mean
-from gazette.model import Config, Event, Issue, Item, Vocabulary
 from gazette.content.source import Source, clean_text, decode, split
-from gazette.output.urls import SLUG, slugify
 from gazette.content.vocab import canonical_tags
 from gazette.content.yamlstrict import load_mapping, to_plain
+from gazette.diagnostics import Diagnostic, error, warning
+from gazette.model import Config, Event, Issue, Item, Vocabulary
+from gazette.output.urls import SLUG, slugify
 
 ITEM_REQUIRED = ("title", "date", "issue", "section", "tags")
 ITEM_KEYS = (

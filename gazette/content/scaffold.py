@@ -11,13 +11,13 @@ import json
 import sys
 from datetime import date
 
-from gazette.diagnostics import EXIT_CONTENT, EXIT_OK, ContentError, Diagnostic, error
 from gazette.content.fields import did_you_mean
 from gazette.content.load import load_project
-from gazette.model import Config, Vocabulary
 from gazette.content.parse import parse_item
-from gazette.output.urls import SLUG, slugify
 from gazette.content.vocab import canonical_tags
+from gazette.diagnostics import EXIT_CONTENT, EXIT_OK, ContentError, Diagnostic, error
+from gazette.model import Config, Vocabulary
+from gazette.output.urls import SLUG, slugify
 
 CLI = "command line"
 

@@ -13,11 +13,11 @@ from types import MappingProxyType
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
-from gazette.diagnostics import Diagnostic, error, warning
 from gazette.content.fields import did_you_mean
+from gazette.content.yamlstrict import is_null, load_mapping
+from gazette.diagnostics import Diagnostic, error, warning
 from gazette.model import GlossaryEntry, Tag, TagGroup, Vocabulary
 from gazette.output.urls import SLUG, slugify
-from gazette.content.yamlstrict import is_null, load_mapping
 
 TAG_KEYS = ("group", "description", "aliases", "slug")
 GROUP_KEYS = ("name", "description")

@@ -35,20 +35,35 @@ from gazette.output.urls import output_path
 from gazette.output.writer_process import write_files
 from gazette.parallel import pool_context
 
+# What a project holds besides its output: never written into, never replaced.
+SOURCES = ("site.toml", "content", "theme", "plugins", ".git", ".gazette-cache")
+
 
 def check_output_dir(output: Path, project: Path) -> None:
-    """Refuse output folders whose replacement would destroy sources (exit 2)."""
+    """Refuse an output folder that is, holds or lies inside a source (exit 2).
+
+    The sources are the project folder itself and its ``SOURCES`` (whether they
+    exist yet or not), and the home and root folders; symlinks are resolved
+    first, so a link to a source is refused too.
+    """
     out = output.resolve()
-    content = (project / "content").resolve()
-    forbidden = {Path("/"), Path.home().resolve(), project.resolve(), content}
-    if (
-        out in forbidden
-        or out.is_relative_to(content)
-        or any(p.is_relative_to(out) for p in (project.resolve(), content))
-    ):
+    root = project.resolve()
+    sources = [root / name for name in SOURCES]
+    why = ""
+    if out in (Path("/"), Path.home().resolve()) or out == root:
+        why = "it is the project, the home or the root folder"
+    elif root.is_relative_to(out):
+        why = "it holds the project"
+    else:
+        for source in sources:
+            if out == source or out.is_relative_to(source) or source.is_relative_to(out):
+                why = f"it is, holds or lies inside the project's {source.name}"
+                break
+    if why:
         raise UsageError(
-            f"{output}: refusing to build into this folder, because replacing it would delete "
-            "sources. Fix: choose an output folder of its own, such as site/"
+            f"{output}: refusing to build into this folder, because {why}, and a build "
+            "replaces its output folder. Fix: choose an output folder of its own, such as "
+            "site/ in the project"
         )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from gazette.content.files import confined
 from gazette.diagnostics import ContentError, error
 from gazette.output.urls import Urls
 from gazette.render.tracking import Recorder, TrackingEnvironment
@@ -33,9 +34,19 @@ class Theme:
 
 
 def find_theme(project: Path) -> Theme:
-    roots = [project / "theme", BUILTIN_THEME]
-    roots = list(dict.fromkeys(r.resolve() for r in roots if r.is_dir()))
+    """The project's theme over the built-in one; raises ContentError for files that
+    lead outside ``theme/`` through a symlink (``gazette.content.files``)."""
+    own = project / "theme"
+    roots = [own] if own.is_dir() and own.resolve() != BUILTIN_THEME else []
+    roots.append(BUILTIN_THEME)
     assets: dict[str, Path] = {}
+    problems = []
+    for root in roots:
+        for folder in (root / "templates", root / "static"):
+            if root is own and folder.exists():
+                problems += _outside(project, folder)
+    if problems:
+        raise ContentError(problems)
     for root in reversed(roots):  # the project's files win
         static = root / "static"
         if static.is_dir():
@@ -44,6 +55,20 @@ def find_theme(project: Path) -> Theme:
                     assets[path.relative_to(static).as_posix()] = path
     templates = tuple(r / "templates" for r in roots if (r / "templates").is_dir())
     return Theme(templates, MappingProxyType(dict(sorted(assets.items()))))
+
+
+def _outside(project: Path, folder: Path) -> list:
+    """Every file or folder under ``folder`` whose real path leaves the project's theme/."""
+    found = confined(project, folder, "theme")
+    if found is not None:
+        return [found]
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            problem = confined(project, path, "theme")
+            if problem is not None:
+                problems.append(problem)
+    return problems
 
 
 def template_digests(theme: Theme) -> dict[str, bytes]:
