@@ -12,7 +12,7 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +30,13 @@ from gazette.pipeline import BuildRequest, BuildResult, build_site, check_site, 
 from gazette.progress import RichProgress
 
 COMMANDS = ("build", "check", "serve", "new")
+# What each command says when content errors stop it.
+FAILED = {
+    "build": "Build failed: {n} error(s). site/ was not changed.",
+    "serve": "Build failed: {n} error(s). site/ was not changed.",
+    "check": "Check failed: {n} error(s). Nothing was written.",
+    "new": "Nothing was created: {n} error(s).",
+}
 
 
 def base_url(text: str) -> str:
@@ -40,6 +47,16 @@ def base_url(text: str) -> str:
             f"{text!r} is not an http(s) URL of a site, e.g. https://user.github.io/repo/"
         )
     return text
+
+
+def iso_day(text: str) -> str:
+    """``new --date``: a real calendar day, YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a real date YYYY-MM-DD ({exc})"
+        ) from None
 
 
 def port(text: str) -> int:
@@ -129,7 +146,7 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--issue", required=True, help="issue id, e.g. 2020-08")
     new.add_argument("--section", required=True, help="section id from site.toml")
     new.add_argument("--tags", default="", help='comma-separated tags, e.g. "5G, MIIT"')
-    new.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    new.add_argument("--date", type=iso_day, help="YYYY-MM-DD (default: today)")
     new.add_argument("--slug", help="URL slug (default: from the title)")
     return parser
 
@@ -241,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContentError as exc:
         print_diagnostics(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.is_error)
-        print(f"Build failed: {errors} error(s). site/ was not changed.", file=sys.stderr)
+        print(FAILED[args.command].format(n=errors), file=sys.stderr)
         return EXIT_CONTENT
     except UsageError as exc:
         print_diagnostics(exc.diagnostics)
@@ -250,6 +267,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted. site/ was not changed.", file=sys.stderr)
         return 130
+    except OSError as exc:  # the file system said no: a full disk, a read-only folder ...
+        where = exc.filename or "a file"
+        print(
+            f"{where}: error: {exc.strerror or exc}. Fix: check that the folder exists, that "
+            "you may write there and that the disk has space; site/ was not changed",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except Exception:
         traceback.print_exc()
         print(

@@ -41,6 +41,15 @@ def run(project_dir: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def sources(p: Path) -> dict[Path, bytes]:
+    """Every file of the project but the cache, with its bytes."""
+    return {
+        f: f.read_bytes()
+        for f in p.rglob("*")
+        if f.is_file() and ".gazette-cache" not in f.relative_to(p).parts
+    }
+
+
 def published(output: Path) -> str:
     if not output.is_dir():
         return ""
@@ -245,3 +254,120 @@ def test_error_order_output_is_not_written_on_failure(tmp_path):
     assert run(p).returncode == 1
     assert {f: f.read_bytes() for f in (p / "site").rglob("*") if f.is_file()} == before
     assert os.listdir(p / "site")
+
+
+# --------------------------------------------------------------------------- never stuck
+
+
+def _group(pgid: int) -> list[str]:
+    """Live (not zombie) processes of process group ``pgid``, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(stat.split(")")[0] + ")")
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux's /proc")
+def test_never_stuck_a_killed_build_leaves_no_helper_and_no_lock(tmp_path):
+    """SIGKILL of the build at moments in each stage (parse pool, Markdown pool, writer,
+    search index): no helper outlives it, and the next build runs without help."""
+    import signal
+    import time
+
+    root = tmp_path / "archive"
+    generate = [sys.executable, str(ROOT / "bench/generate.py"), "--plugins", "sample"]
+    subprocess.run(
+        [*generate, "--items", "600", "--out", str(root)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--project", str(root)]
+    for delay in (0.6, 1.0, 1.4, 1.8, 2.4, 3.0, 4.0):
+        cache = root / ".gazette-cache"
+        if delay < 2:  # a cold build: the parse and Markdown pools run
+            subprocess.run(["rm", "-rf", str(cache)], check=True)
+        build = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        time.sleep(delay)
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        deadline = time.monotonic() + 10
+        while _group(build.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _group(build.pid) == [], f"helpers outlived a build killed after {delay} s"
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "setup, output",
+    [
+        (lambda p: (p / "notes.txt").write_text("keep", "utf-8"), "notes.txt"),
+        (lambda p: (p / "notes.txt").write_text("keep", "utf-8"), "notes.txt/site"),
+        (lambda p: (p / "docs").mkdir() or (p / "docs/a.txt").write_text("x", "utf-8"), "docs"),
+    ],
+)
+def test_never_stuck_an_output_that_cannot_be_written_exits_2(tmp_path, setup, output):
+    p = project(tmp_path)
+    setup(p)
+    before = sources(p)
+    done = run(p, "--output", output)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and output.split("/")[0] in done.stderr
+    assert sources(p) == before
+
+
+# --------------------------------------------------------------------------- error order
+
+
+def test_error_order_template_errors_name_the_template_and_line(tmp_path):
+    p = project(tmp_path)
+    (p / "theme/templates").mkdir(parents=True)
+    template = p / "theme/templates/item.html"
+    template.write_text(
+        '{% extends "base.html" %}\n{% block main %}\n{{ item.nope.deeper }}{% endblock %}\n'
+    )
+    done = run(p)
+    assert done.returncode == 1
+    assert "theme/templates/item.html:3: error[template-error]" in done.stderr
+    assert "content/items/a.md" in done.stderr and str(tmp_path) not in done.stderr
+    template.write_text('{% extends "base.html" %}\n{% block main %}\n{{ item.title }\n')
+    done = run(p)
+    assert done.returncode == 1
+    assert "theme/templates/item.html:3: error[template-syntax]" in done.stderr
+    assert "Fix:" in done.stderr and str(tmp_path) not in done.stderr
+
+
+def test_error_order_check_and_new_speak_of_themselves(tmp_path):
+    p = project(tmp_path)
+    (p / "content/items/a.md").write_text(item(section="nowhere"), "utf-8")
+    command = [sys.executable, str(ROOT / "build.py")]
+    checked = subprocess.run(
+        [*command, "check", "--project", str(p)], capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 1 and "Check failed" in checked.stderr
+    assert "Build failed" not in checked.stderr
+    (p / "content/items/a.md").write_text(item(), "utf-8")
+    new = [*command, "new", "--project", str(p), "--title", "X", "--issue", "2020-08"]
+    made = subprocess.run(
+        [*new, "--section", "ict", "--tags", "NoSuchTag"], capture_output=True, text=True
+    )
+    assert made.returncode == 1 and "Nothing was created" in made.stderr
+    assert "Build failed" not in made.stderr
+    dated = subprocess.run(
+        [*new, "--section", "ict", "--date", "2021-02-30"], capture_output=True, text=True
+    )
+    assert dated.returncode == 2 and "--date" in dated.stderr
+    assert "content/items" not in dated.stderr
+    assert sorted(p.rglob("*.md")) == sorted(
+        [p / "content/items/a.md", p / "content/issues/2020-08.md"]
+    )

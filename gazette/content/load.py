@@ -27,7 +27,7 @@ from gazette.content.source import decode
 from gazette.content.vocab import parse_glossary, parse_vocabulary
 from gazette.diagnostics import ContentError, Diagnostic, UsageError, error
 from gazette.model import BuildOptions, Config, GlossaryEntry, Issue, Item, Site, Vocabulary
-from gazette.parallel import pool_context
+from gazette.parallel import pool_options
 
 PARALLEL_PARSE_THRESHOLD = 500
 RACY_NS = 2_000_000_000  # files younger than this are not cached by size and mtime
@@ -186,7 +186,7 @@ def parse_files(
     size = max(50, len(jobs) // (workers * 4))
     batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     results: list[Parsed] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, **pool_options()) as pool:
         jobs_per_batch = [
             pool.submit(_parse_batch, project, config, vocabulary, b) for b in batches
         ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from datetime import date
 
 from gazette.content.fields import did_you_mean
@@ -104,8 +105,10 @@ def run_new(args: argparse.Namespace) -> int:
         )
     text = render_item(args.title, day, args.issue, args.section, tags)
     _, found = parse_item(relative, text, loaded.config, loaded.vocabulary)
-    if any(d.is_error for d in found):
-        raise ContentError(found)
+    if any(d.is_error for d in found):  # the file does not exist: the options are at fault
+        raise ContentError(
+            [replace(d, path="command line", line=0, col=0) for d in found if d.is_error]
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     print(f"Created {relative}", file=sys.stderr)

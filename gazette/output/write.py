@@ -33,7 +33,7 @@ from pathlib import Path
 from gazette.diagnostics import UsageError
 from gazette.output.urls import output_path
 from gazette.output.writer_process import write_files
-from gazette.parallel import pool_context
+from gazette.parallel import HELD_LOCKS, pool_context
 
 # What a project holds besides its output: never written into, never replaced.
 SOURCES = ("site.toml", "content", "theme", "plugins", ".git", ".gazette-cache")
@@ -59,6 +59,11 @@ def check_output_dir(output: Path, project: Path) -> None:
             if out == source or out.is_relative_to(source) or source.is_relative_to(out):
                 why = f"it is, holds or lies inside the project's {source.name}"
                 break
+    if not why and (out.exists() or out.is_symlink()):
+        if not out.is_dir():
+            why = "a file is in the way"
+        elif not _looks_built(out):
+            why = "it holds files and is not a site Gazette built"
     if why:
         raise UsageError(
             f"{output}: refusing to build into this folder, because {why}, and a build "
@@ -67,11 +72,16 @@ def check_output_dir(output: Path, project: Path) -> None:
         )
 
 
-KEEP_BATCH = 512  # reused pages per message to the writer process
+def _looks_built(folder: Path) -> bool:
+    """Empty, or holding what every build writes (``.nojekyll`` and ``index.html``)."""
+    try:
+        names = set(os.listdir(folder))
+    except OSError:
+        return False
+    return not names or {".nojekyll", "index.html"} <= names
 
-# File descriptors of the locks this process holds: the forked writer closes
-# them, so that a killed build's writer can never keep the lock.
-HELD_LOCKS: set[int] = set()
+
+KEEP_BATCH = 512  # reused pages per message to the writer process
 
 
 @contextlib.contextmanager
@@ -194,7 +204,15 @@ class SiteWriter:
         ours, theirs = context.Pipe()
         child = context.Process(
             target=write_files,
-            args=(theirs, self.folder, self.output, previous, spare or None, (ours, *HELD_LOCKS)),
+            args=(
+                theirs,
+                self.folder,
+                self.output,
+                previous,
+                spare or None,
+                (ours, *HELD_LOCKS),
+                os.getpid(),
+            ),
             name="gazette-writer",
             daemon=True,
         )

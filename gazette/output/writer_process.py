@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from gazette.output.urls import output_path
+from gazette.parallel import child_setup
 
 Entry = list  # [blake2b hex digest, size, mtime_ns]
 
@@ -39,6 +40,7 @@ def write_files(
     previous: dict[str, Entry],
     spare: dict[str, Entry] | None,
     inherited: tuple = (),
+    parent: int = 0,
 ) -> None:
     """One message per file, an empty one at the end; one report back.
 
@@ -55,6 +57,8 @@ def write_files(
     for held in inherited:
         with contextlib.suppress(OSError):
             held.close() if hasattr(held, "close") else os.close(held)
+    if parent:
+        child_setup(parent)  # dies with the build, even if a pipe copy lingers somewhere
     place = Placer(folder, live, previous, spare)
     try:
         while message := conn.recv_bytes():

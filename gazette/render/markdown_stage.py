@@ -20,7 +20,7 @@ import markdown
 
 from gazette.cache import BuildCache, render_key
 from gazette.model import Heading
-from gazette.parallel import pool_context
+from gazette.parallel import pool_options
 from gazette.render.markdown_render import render_markdown
 
 # (dotted extension name, its options): picklable, unlike Extension instances.
@@ -76,7 +76,7 @@ def _render_missing(
     size = max(8, min(64, len(bodies) // (workers * 4) or 1))
     chunks = [bodies[i : i + size] for i in range(0, len(bodies), size)]
     results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, **pool_options()) as pool:
         for chunk_result in pool.map(_render_chunk, chunks, [frozen_specs] * len(chunks)):
             results.extend(chunk_result)
             advance(len(chunk_result))

@@ -206,21 +206,67 @@ def make_environment(
 def render_template(
     env: jinja2.Environment, name: str, context: Mapping[str, Any], source: str
 ) -> str:
+    """Render ``name``; a failure is a ContentError at the template's file and line."""
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise ContentError(
-            [error(exc.filename or name, exc.lineno, "template-syntax", exc.message or str(exc))]
-        ) from exc
-    except jinja2.TemplateError as exc:
+        where, note = _template_where(env, exc.filename or name)
         raise ContentError(
             [
                 error(
-                    source or f"theme/templates/{name}",
-                    0,
-                    "template-error",
-                    f"rendering {name} failed: {exc}",
-                    "check the template and the variables it uses",
+                    where,
+                    exc.lineno,
+                    "template-syntax",
+                    f"{exc.message or exc}{note}",
+                    "fix the Jinja2 syntax on that line (every {{ needs }}, every {% block %} "
+                    "an {% endblock %})",
                 )
             ]
         ) from exc
+    except jinja2.TemplateError as exc:
+        filename, line = _template_frame(env, exc)
+        where, note = _template_where(env, filename or name)
+        page = f" for {source}" if source else ""
+        raise ContentError(
+            [
+                error(
+                    where,
+                    line,
+                    "template-error",
+                    f"rendering {name}{page} failed: {exc}{note}",
+                    "check the variables this line uses: a misspelt name, or a value "
+                    "that this page does not have",
+                )
+            ]
+        ) from exc
+
+
+def _search_paths(env: jinja2.Environment) -> list[Path]:
+    loader = env.loader
+    return [Path(p) for p in getattr(loader, "searchpath", ())]
+
+
+def _template_where(env: jinja2.Environment, filename: str) -> tuple[str, str]:
+    """A template's path as the editor knows it (``theme/templates/x.html``), and a note
+    when it is Gazette's own."""
+    path = Path(filename)
+    for folder in _search_paths(env):
+        if path.is_relative_to(folder):
+            relative = f"theme/templates/{path.relative_to(folder).as_posix()}"
+            own = folder.is_relative_to(BUILTIN_THEME)
+            return relative, " (in Gazette's built-in theme)" if own else ""
+    return f"theme/templates/{filename}" if not path.is_absolute() else path.name, ""
+
+
+def _template_frame(env: jinja2.Environment, exc: BaseException) -> tuple[str, int]:
+    """The innermost template file and line in ``exc``'s traceback (Jinja2 maps its
+    frames to template lines), or ("", 0)."""
+    folders = _search_paths(env)
+    found = ("", 0)
+    trace = exc.__traceback__
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if any(Path(filename).is_relative_to(folder) for folder in folders):
+            found = (filename, trace.tb_lineno)
+        trace = trace.tb_next
+    return found
