@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import shutil
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -165,3 +166,55 @@ class BuildCache:
                 self._db.rollback()
         finally:
             self._db.close()
+
+
+# What may live in the cache folder as a file (the rest are folders).
+_FILE_SUFFIXES = (".sqlite", ".pickle", ".json", ".lock", ".zip", "-wal", "-shm", "-journal")
+
+
+def repair_cache_dir(folder: Path, where: str = ".gazette-cache") -> list[Diagnostic]:
+    """Remove what cannot be a cache entry before anything reads the cache.
+
+    A symlink (it could lead outside the project), a folder where a file
+    belongs, or a file where a folder belongs: each is deleted, and one warning
+    says so. The entries it stood for are rebuilt, so the output is the same.
+    """
+    removed: list[str] = []
+
+    def remove(path: Path) -> None:
+        removed.append(path.relative_to(folder.parent).as_posix())
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        remove(folder)
+    elif folder.is_dir():
+        stack = [folder]
+        while stack:
+            current = stack.pop()
+            for entry in sorted(current.iterdir()):
+                wants_file = entry.name.endswith(_FILE_SUFFIXES)
+                if entry.is_symlink() or (entry.is_dir() and wants_file):
+                    remove(entry)
+                elif entry.is_dir():
+                    stack.append(entry)
+                elif (
+                    (current == folder
+                    and entry.name == "plugins")
+                    or not (entry.is_file() or entry.is_dir())
+                ):
+                    remove(entry)
+    if not removed:
+        return []
+    return [
+        warning(
+            where,
+            0,
+            "cache-damaged",
+            f"the cache held entries that cannot be cache files ({', '.join(removed[:3])}"
+            f"{' ...' if len(removed) > 3 else ''}); they were deleted and are rebuilt",
+            "nothing to do; do not put links or folders into .gazette-cache/",
+        )
+    ]

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from gazette.cache import BuildCache
+from gazette.cache import BuildCache, repair_cache_dir
 from gazette.content.load import load_config, load_project, select_published, with_rendered
 from gazette.diagnostics import ContentError, Diagnostic, strictify
 from gazette.model import BuildOptions, Site
@@ -123,8 +123,9 @@ def _output_dir(request: BuildRequest) -> Path:
 def build_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:
     """Run the whole pipeline. Raises ContentError or UsageError on failure."""
     project = request.project.resolve()
+    repaired = repair_cache_dir(project / CACHE_DIR) if request.use_cache else []
     if not request.write:
-        return _build(request, project, progress or Progress())
+        return _build(request, project, progress or Progress(), notes=repaired)
     output = _output_dir(request)
     check_output_dir(output, project)
     manifest = project / CACHE_DIR / "manifest.pickle"
@@ -135,7 +136,7 @@ def build_site(request: BuildRequest, progress: Progress | None = None) -> Build
         # The writer process starts before anything is loaded: forked from a
         # small process, it does not come to hold a copy of the site.
         with SiteWriter(output, manifest) as writer:
-            result = _build(request, project, progress or Progress(), writer)
+            result = _build(request, project, progress or Progress(), writer, repaired)
         if request.use_cache and result.clock_known and not inputs.racy:
             uptodate.save(stamp_path, _stamp(request, inputs, output, result))
     return result
@@ -207,6 +208,7 @@ def _link(
     project: Path,
     progress: Progress,
     lap: Callable[[str], None] = lambda name: None,
+    notes: list[Diagnostic] | None = None,
 ) -> _Linked:
     config = load_config(project)
     if request.base_url:
@@ -221,7 +223,7 @@ def _link(
         site, problems = select_published(loaded, request.options)
         now = request.options.now
         scheduled = [item.published for item in loaded.items if item.published > now]
-        warnings = list(loaded.warnings)
+        warnings = [*(notes or ()), *loaded.warnings]
         if any(p.is_error for p in problems):
             raise ContentError(problems + warnings)
         lap("load")
@@ -296,12 +298,17 @@ def load_state(request: BuildRequest) -> BuildState:
     hooks); raises ContentError or UsageError as a build would.
     """
     project = request.project.resolve()
+    repaired = repair_cache_dir(project / CACHE_DIR) if request.use_cache else []
     with build_lock(project / CACHE_DIR / "build.lock"):
-        return _state(project, _link(request, project, Progress()))
+        return _state(project, _link(request, project, Progress(), notes=repaired))
 
 
 def _build(
-    request: BuildRequest, project: Path, progress: Progress, writer: SiteWriter | None = None
+    request: BuildRequest,
+    project: Path,
+    progress: Progress,
+    writer: SiteWriter | None = None,
+    notes: list[Diagnostic] | None = None,
 ) -> BuildResult:
     output = writer.output if writer is not None else None
     timings: dict[str, float] = {}
@@ -313,7 +320,7 @@ def _build(
         timings[name] = now - clock
         clock = now
 
-    linked = _link(request, project, progress, lap)
+    linked = _link(request, project, progress, lap, notes)
     site, plugins, menu, urls = linked.site, linked.plugins, linked.menu, linked.urls
     outputs, warnings, hooks, sources = (
         linked.outputs,

@@ -61,12 +61,8 @@ from gazette.plugins import Option
 
 OPTIONS = {
     "count": Option(int, 5, "related items per item, at most (0 shows none)", minimum=0),
-    "tag_weight": Option(
-        (int, float), 0.3, "weight of shared tags in the score (0 to 1)", minimum=0, maximum=1
-    ),
-    "thread_weight": Option(
-        (int, float), 0.2, "weight of being in the same story thread (0 to 1)", minimum=0, maximum=1
-    ),
+    "tag_weight": Option((int, float), 0.3, "weight of shared tags in the score (0 to 1)"),
+    "thread_weight": Option((int, float), 0.2, "weight of being in the same story thread (0 to 1)"),
 }
 
 TERMS = 30  # keywords kept per item

@@ -209,9 +209,9 @@ def test_symlink_outside_content_is_an_error_and_never_read(tmp_path):
     with pytest.raises(ContentError) as caught:
         build(project, {})
     assert [d.format() for d in caught.value.diagnostics] == [
-        "content/items/leak.md: error[symlink-outside]: the symlink points outside content/; "
-        "Gazette never reads files outside the project. Fix: copy the file into content/ "
-        "instead of linking to it"
+        "content/items/leak.md: error[symlink-outside]: this path leads outside content/ "
+        "through a symlink; Gazette never reads files outside the project. Fix: copy the "
+        "file into content/ instead of linking to it"
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from helpers import SITE_TOML, item, make_project
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = "[plugins.tags]\n[plugins.glossary]\n[plugins.feeds]\n[plugins.sitemap]\n"
 SECRET = "secret-contents-never-published"
+NOW_FIXED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def project(tmp_path: Path, extra: str = "") -> Path:
@@ -47,6 +49,12 @@ def sources(p: Path) -> dict[Path, bytes]:
         f: f.read_bytes()
         for f in p.rglob("*")
         if f.is_file() and ".gazette-cache" not in f.relative_to(p).parts
+    }
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        f.relative_to(folder).as_posix(): f.read_bytes() for f in folder.rglob("*") if f.is_file()
     }
 
 
@@ -371,3 +379,79 @@ def test_error_order_check_and_new_speak_of_themselves(tmp_path):
     assert sorted(p.rglob("*.md")) == sorted(
         [p / "content/items/a.md", p / "content/issues/2020-08.md"]
     )
+
+
+# --------------------------------------------------------------------------- caches
+
+
+def _damages(data: bytes) -> dict[str, bytes | str]:
+    import pickle
+
+    flipped = bytearray(data)
+    for at in range(0, len(flipped), max(1, len(flipped) // 20)):
+        flipped[at] ^= 0x5A
+    return {
+        "truncated": data[: len(data) // 2],
+        "empty": b"",
+        "flipped bytes": bytes(flipped),
+        "a pickle of the wrong type": pickle.dumps({"a": [1, "x"], 3: None}),
+        "a pickle of a list": pickle.dumps([1, 2, 3]),
+        "json of the wrong shape": b'{"a": 1}',
+        "a folder": "folder",
+        "a symlink out": "symlink",
+    }
+
+
+def test_caches_every_damage_to_every_cache_file_gives_the_clean_build(tmp_path):
+    """Each cache file damaged in each way: the build succeeds, says so at most as a
+    warning, and writes exactly the site of a build without cache."""
+    import shutil
+    import time
+
+    from gazette.model import BuildOptions
+    from gazette.pipeline import BuildRequest, build_site
+
+    p = project(tmp_path, "[plugins.related]\n[plugins.crosslinks]\n[plugins.search]\n")
+    for n in range(8):
+        tags = '["5G"]' if n % 2 else '["Standardisation"]'
+        (p / f"content/items/i{n}.md").write_text(item(title=f'"Item {n}"', tags=tags))
+    options = BuildOptions(now=NOW_FIXED)
+
+    def build(output: Path, use_cache: bool = True):
+        return build_site(BuildRequest(p, options, output=output, use_cache=use_cache))
+
+    build(tmp_path / "clean", use_cache=False)
+    clean = tree(tmp_path / "clean")
+    time.sleep(2.1)  # not racy: the stamp is written too
+    build(p / "site")
+    cache = p / ".gazette-cache"
+    pristine = tmp_path / "pristine-cache"
+    shutil.copytree(cache, pristine, symlinks=True)
+    files = sorted(f.relative_to(pristine) for f in pristine.rglob("*") if f.is_file())
+    assert {"cache.sqlite", "manifest.pickle", "pages.pickle", "stamp.json"} <= {
+        f.as_posix() for f in files
+    }
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    failures = []
+    for relative in files:
+        for name, damage in _damages((pristine / relative).read_bytes()).items():
+            shutil.rmtree(cache)
+            shutil.copytree(pristine, cache, symlinks=True)
+            target = cache / relative
+            target.unlink()
+            if damage == "folder":
+                target.mkdir()
+            elif damage == "symlink":
+                target.symlink_to(secret)
+            else:
+                target.write_bytes(damage)
+            try:
+                build(p / "site")
+            except Exception as exc:
+                failures.append(f"{relative} ({name}): {type(exc).__name__}: {exc}")
+                continue
+            if tree(p / "site") != clean:
+                failures.append(f"{relative} ({name}): the site differs")
+            assert secret.read_text() == SECRET
+    assert failures == []

@@ -163,10 +163,12 @@ def test_url_of_links_known_sections_only(tmp_path):
     assert index.url_of("energy") is None
 
 
-def test_page_size_below_one_means_one(tmp_path):
+def test_page_size_below_one_is_a_usage_error(tmp_path):
     site_toml = SECTIONS.replace("page_size = 3", "page_size = 0")
-    pages = pages_of(tmp_path, items(2), site_toml)
-    assert [len(titles(pages[u])) for u in ("/sections/ict/", "/sections/ict/page/2/")] == [1, 1]
+    with pytest.raises(UsageError) as caught:
+        pages_of(tmp_path, items(2), site_toml)
+    (problem,) = caught.value.diagnostics
+    assert "plugins.sections.page_size is 0, must be at least 1" in problem.format()
 
 
 def test_page_size_must_be_an_integer(tmp_path):
