@@ -27,7 +27,7 @@ from pathlib import Path
 from gazette.diagnostics import Diagnostic, warning
 
 # Bump when parsing or rendering changes in a way the keys do not capture.
-SCHEMA = "gazette-cache-4"
+SCHEMA = "gazette-cache-5"
 TABLES = ("render", "parsed")
 FLUSH_ROWS = 500  # rows kept in memory before they go to SQLite
 
@@ -200,10 +200,8 @@ def repair_cache_dir(folder: Path, where: str = ".gazette-cache") -> list[Diagno
                     remove(entry)
                 elif entry.is_dir():
                     stack.append(entry)
-                elif (
-                    (current == folder
-                    and entry.name == "plugins")
-                    or not (entry.is_file() or entry.is_dir())
+                elif (current == folder and entry.name == "plugins") or not (
+                    entry.is_file() or entry.is_dir()
                 ):
                     remove(entry)
     if not removed:

@@ -455,3 +455,57 @@ def test_caches_every_damage_to_every_cache_file_gives_the_clean_build(tmp_path)
                 failures.append(f"{relative} ({name}): the site differs")
             assert secret.read_text() == SECRET
     assert failures == []
+
+
+# --------------------------------------------------------------------------- nothing lost
+
+
+@pytest.mark.parametrize("tag", ["script", "style", "iframe", "textarea", "title", "noscript"])
+@pytest.mark.parametrize("spelling", ["<{t}>", "<{T}>", "<{t} type='x'>", "<{t}/>"])
+def test_nothing_lost_a_raw_tag_named_in_prose_is_shown_as_text(tag, spelling):
+    from gazette.render.markdown_render import render_markdown
+
+    mention = spelling.format(t=tag, T=tag.upper())
+    body = (
+        f"An article about the web: the {mention} element is described here, "
+        "and the sentence goes on.\n\nA second paragraph follows.\n"
+    )
+    html = render_markdown(body).html
+    assert "and the sentence goes on." in html and "A second paragraph follows." in html
+    assert f"<{tag}" not in html.lower()
+
+
+def test_nothing_lost_a_closed_script_is_still_removed_with_its_content():
+    from gazette.render.markdown_render import render_markdown
+
+    html = render_markdown("Before <script>alert(1)</script> after.\n").html
+    assert "alert" not in html and "<script" not in html and "after." in html
+
+
+@pytest.mark.parametrize("escape", ["\\e", "\\a", "\\uFFFE", "\\x85", "\\uFDD0", "\\U0010FFFF"])
+@pytest.mark.parametrize("field", ["title", "summary"])
+def test_nothing_lost_yaml_escapes_xml_forbids_are_errors_with_the_line(tmp_path, escape, field):
+    p = project(tmp_path)
+    lines = {"title": f'"Bad {escape} title"', "summary": f'"Bad {escape} summary"'}
+    text = item(**{field: lines[field]})
+    (p / "content/items/a.md").write_text(text, "utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith(f"{field}:"))
+    done = run(p)
+    assert done.returncode == 1, done.stderr
+    assert f"content/items/a.md:{line}:" in done.stderr and "forbidden-character" in done.stderr
+
+
+def test_nothing_lost_character_references_xml_forbids_leave_feeds_well_formed(tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    p = project(tmp_path)
+    body = "Escapes &#27; &#x1B; &#xFFFE; &#xFFFF; &#x85; &#1; and text after them.\n"
+    (p / "content/items/a.md").write_text(item() + body, "utf-8")
+    done = run(p)
+    assert done.returncode == 0, done.stderr
+    feeds = [f for f in (p / "site").rglob("*.xml")]
+    assert feeds
+    for feed in feeds:
+        ElementTree.parse(feed)  # raises on a character XML forbids
+    page = next((p / "site/items").rglob("index.html")).read_text("utf-8")
+    assert "and text after them." in page

@@ -18,6 +18,7 @@ import yaml
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from gazette.diagnostics import Diagnostic, error
+from gazette.render.xmlchars import NOT_IN_XML
 
 try:
     from yaml._yaml import CParser as _Parser  # libyaml: ~10x faster than pure Python
@@ -130,6 +131,20 @@ def _check_node(
         )
         return
     seen.add(id(node))
+    if isinstance(node, ScalarNode) and (bad := NOT_IN_XML.search(node.value)):
+        line, col = _position(node.start_mark, line_offset)
+        out.append(
+            error(
+                path,
+                line,
+                "forbidden-character",
+                f"the value holds the character U+{ord(bad.group()):04X}, which feeds and web "
+                "pages cannot carry (a YAML escape such as \\e, \\a or \\uFFFE makes it)",
+                "remove the escape or the character from the value",
+                col=col,
+            )
+        )
+        return
     expected = {ScalarNode: _STR, SequenceNode: _SEQ, MappingNode: _MAP}[type(node)]
     if node.tag != expected:
         line, col = _position(node.start_mark, line_offset)

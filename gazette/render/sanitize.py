@@ -29,6 +29,8 @@ from urllib.parse import unquote
 
 import nh3
 
+from gazette.render.xmlchars import replace_not_in_xml
+
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 ALLOWED_TAGS = frozenset(
@@ -235,10 +237,42 @@ def _drop_unsafe_urls(markup: str) -> str:
     return markup
 
 
+_DROPPING_TAG = re.compile(
+    r"<(" + "|".join(sorted(_DROP_WITH_CONTENT)) + r")(?=[\s/>])[^<>]*>", re.IGNORECASE
+)
+
+
+def escape_unclosed_dropping_tags(markup: str) -> str:
+    """Keep the text after a tag whose element is dropped with its content but never closed.
+
+    Prose that mentions `<script>` or `<style>` (an article about web standards)
+    would otherwise open an element that runs to the end of the body, and the
+    sanitiser would drop everything after the mention. A bare mention is shown
+    as text; one with attributes (`<svg/onload=...>`, hostile rather than
+    prose) is removed alone. A closed element (`<script>...</script>`) is still
+    dropped with its content.
+    """
+    lowered = markup.lower()
+    parts: list[str] = []
+    done = 0
+    for match in _DROPPING_TAG.finditer(markup):
+        if lowered.find(f"</{match.group(1).lower()}", match.end()) != -1:
+            continue
+        bare = not match.group(0)[1 + len(match.group(1)) : -1].strip(" \t\n/")
+        parts += (markup[done : match.start()], "&lt;" if bare else "")
+        done = match.start() + 1 if bare else match.end()
+    parts.append(markup[done:])
+    return "".join(parts)
+
+
 def sanitize_html(markup: str) -> str:
-    """Reduce `markup` to the allowlisted tags, attributes and URL schemes."""
+    """Reduce `markup` to the allowlisted tags, attributes and URL schemes.
+
+    Characters that XML forbids (`gazette.render.xmlchars`), which numeric
+    character references can produce, become U+FFFD.
+    """
     cleaned = nh3.clean(
-        _balance(escape_incomplete_tags(markup)),
+        _balance(escape_unclosed_dropping_tags(escape_incomplete_tags(markup))),
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(_DROP_WITH_CONTENT),
         attributes=ALLOWED_ATTRIBUTES,
@@ -248,4 +282,4 @@ def sanitize_html(markup: str) -> str:
         link_rel=None,
         strip_comments=True,
     )
-    return _drop_unsafe_urls(cleaned)
+    return replace_not_in_xml(_drop_unsafe_urls(cleaned))
