@@ -18,6 +18,7 @@ from gazette.content.fields import did_you_mean
 from gazette.diagnostics import Diagnostic, error
 from gazette.model import Config, PluginSpec, Section, SiteInfo
 from gazette.output.urls import SLUG
+from gazette.render.xmlchars import NOT_IN_XML
 
 SITE_KEYS = ("title", "description", "base_url", "language", "timezone", "about", "domain")
 SECTION_KEYS = ("id", "title", "description")
@@ -85,6 +86,33 @@ def _unknown(path: str, text: str, where: str, keys: Any, known: tuple[str, ...]
     return problems
 
 
+def _forbidden_characters(path: str, text: str, where: str, value: Any) -> list:
+    """Errors for strings (keys and values, at any depth) holding characters that XML
+    forbids: TOML escapes such as "\\b" or "\\uFFFE" make them, and feeds would break."""
+    if isinstance(value, dict):
+        found = []
+        for key, inner in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            found += _forbidden_characters(path, text, name, key)
+            found += _forbidden_characters(path, text, name, inner)
+        return found
+    if isinstance(value, list):
+        return [p for n, inner in enumerate(value) for p in _forbidden_characters(
+            path, text, f"{where}[{n}]", inner)]
+    if isinstance(value, str) and (bad := NOT_IN_XML.search(value)):
+        return [
+            error(
+                path,
+                _line_of(text, where.rsplit(".", 1)[-1].split("[")[0]),
+                "config-character",
+                f"{where} holds the character U+{ord(bad.group()):04X}, which feeds and web "
+                "pages cannot carry",
+                "remove the escape (such as \\b or \\uFFFE) or the character",
+            )
+        ]
+    return []
+
+
 def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, list[Diagnostic]]:
     """Parse site.toml text. Returns the config, or None with diagnostics."""
     try:
@@ -97,6 +125,9 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
             error(path, line, "config-syntax", f"invalid TOML: {message}", "see toml.io", col=col)
         ]
     problems = _unknown(path, text, "", data, TOP_KEYS)
+    problems += _forbidden_characters(path, text, "", data)
+    if problems:
+        return None, problems
     site = data.get("site", {})
     problems += _typed(path, text, "site", site, dict, '[site] with title = "..."')
     site = site if isinstance(site, dict) else {}

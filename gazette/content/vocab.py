@@ -50,6 +50,17 @@ def _parse_groups(path: str, node: Node | None, out: list[Diagnostic]) -> tuple[
         for name in fields:
             if name not in GROUP_KEYS:
                 out.append(error(path, _line(key), "vocab-unknown-key", f"unknown key '{name}'"))
+        if not SLUG.fullmatch(key.value):  # it becomes /tags/group/<id>/
+            out.append(
+                error(
+                    path,
+                    _line(key),
+                    "vocab-group-id",
+                    f"the group id '{key.value}' is not lowercase letters, digits and hyphens",
+                    "rename it, e.g. ict or energy-environment (the name: key is what readers see)",
+                )
+            )
+            continue
         groups.append(
             TagGroup(
                 key.value,
