@@ -17,13 +17,20 @@ from types import MappingProxyType
 from typing import Any
 
 from gazette.cache import BuildCache, repair_cache_dir
-from gazette.content.load import load_config, load_project, select_published, with_rendered
+from gazette.content.load import (
+    PartialLoad,
+    load_config,
+    load_project,
+    select_published,
+    with_rendered,
+)
 from gazette.diagnostics import ContentError, Diagnostic, strictify
 from gazette.model import BuildOptions, Site
 from gazette.output import uptodate
 from gazette.output.records import Records, load_records, save_records
 from gazette.output.urls import Urls
 from gazette.output.write import SiteWriter, build_lock, check_output_dir
+from gazette.partial import link_problems
 from gazette.plugins import (
     collect_outputs,
     find_collisions,
@@ -218,7 +225,12 @@ def _link(
     progress.stage("Loading")
     cache_path = project / CACHE_DIR / "cache.sqlite" if request.use_cache else None
     with BuildCache(cache_path) as cache:
-        loaded = load_project(project, request.workers, cache)
+        try:
+            loaded = load_project(project, request.workers, cache)
+        except PartialLoad as failure:  # report the broken links too, all at once
+            specs = run_markdown_extensions(config, plugins)
+            found = link_problems(failure, plugins, specs, request.options, cache)
+            raise ContentError([*failure.diagnostics, *found]) from None
         loaded = replace(loaded, config=config)
         site, problems = select_published(loaded, request.options)
         now = request.options.now

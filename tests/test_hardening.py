@@ -509,3 +509,24 @@ def test_nothing_lost_character_references_xml_forbids_leave_feeds_well_formed(t
         ElementTree.parse(feed)  # raises on a character XML forbids
     page = next((p / "site/items").rglob("index.html")).read_text("utf-8")
     assert "and text after them." in page
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        '---\ntitle: "Unclosed\ndate: x\n---\nbody\n',  # YAML syntax
+        item(section="nowhere"),  # an unknown section
+        item(date="2021-02-30"),  # not a real date
+    ],
+)
+def test_error_order_broken_links_are_reported_with_front_matter_errors(tmp_path, broken):
+    p = project(tmp_path, "[plugins.crosslinks]\n")
+    (p / "content/items/b.md").write_text(
+        item(title='"B"') + "See [[no-such-item]], [[a]] and [[broken]].\n", "utf-8"
+    )
+    (p / "content/items/broken.md").write_text(broken, "utf-8")
+    done = run(p)
+    assert done.returncode == 1
+    assert "content/items/broken.md:" in done.stderr
+    assert "content/items/b.md:" in done.stderr and "'no-such-item'" in done.stderr
+    assert "'broken'" not in done.stderr  # its file failed: not a second, false error

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,8 +20,8 @@ from types import MappingProxyType
 from gazette.cache import BuildCache, digest
 from gazette.content.config import parse_config
 from gazette.content.discover import find_markdown
-from gazette.content.files import confined, read_limited, relative
 from gazette.content.fields import did_you_mean
+from gazette.content.files import confined, read_limited, relative
 from gazette.content.parse import parse_issue, parse_item
 from gazette.content.source import decode
 from gazette.content.vocab import parse_glossary, parse_vocabulary
@@ -274,9 +274,7 @@ def load_project(
     for _, _, found in parsed:
         problems += found
     problems += check_cross_references(issues, items)
-    if any(p.is_error for p in problems):
-        raise ContentError(problems)
-    return Loaded(
+    loaded = Loaded(
         config,
         vocabulary,
         glossary,
@@ -285,6 +283,19 @@ def load_project(
         tuple(problems),
         MappingProxyType(sources),
     )
+    if any(p.is_error for p in problems):
+        failed = frozenset(path for path, result, _ in parsed if result is None)
+        raise PartialLoad(problems, loaded, failed)
+    return loaded
+
+
+class PartialLoad(ContentError):
+    """Content errors, with what did load (``loaded``) and the files that did not."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], loaded: Loaded, failed: frozenset[str]):
+        super().__init__(diagnostics)
+        self.loaded = loaded
+        self.failed = failed
 
 
 def select_published(loaded: Loaded, options: BuildOptions) -> tuple[Site, list[Diagnostic]]:
