@@ -530,3 +530,83 @@ def test_error_order_broken_links_are_reported_with_front_matter_errors(tmp_path
     assert "content/items/broken.md:" in done.stderr
     assert "content/items/b.md:" in done.stderr and "'no-such-item'" in done.stderr
     assert "'broken'" not in done.stderr  # its file failed: not a second, false error
+
+
+# --------------------------------------------------------------------------- smaller classes
+
+
+def test_containment_group_ids_never_become_paths(tmp_path):
+    p = project(tmp_path)
+    (p / "content/tags.yml").write_text(
+        "groups:\n  ../../evil:\n    name: Evil\ntags:\n  5G:\n    group: ../../evil\n"
+    )
+    done = run(p)
+    assert done.returncode == 1 and "content/tags.yml:2: error[vocab-group-id]" in done.stderr
+    assert not (tmp_path / "evil").exists()
+
+
+@pytest.mark.parametrize("slug", ['"a\\0b"', '"../site-evil/x"', '"%2e%2e/x"', '"/etc/x"'])
+def test_containment_slugs_that_try_to_escape_are_errors(tmp_path, slug):
+    p = project(tmp_path)
+    (p / "content/items/a.md").write_text(item(slug=slug), "utf-8")
+    done = run(p)
+    assert done.returncode == 1 and "content/items/a.md:" in done.stderr
+    assert not (tmp_path / "site-evil").exists()
+
+
+def test_nothing_lost_unknown_elements_keep_their_text():
+    from gazette.render.markdown_render import render_markdown
+
+    html = render_markdown("A <blink>flashing</blink> and <custom-tag>kept</custom-tag> word.\n")
+    assert "flashing" in html.html and "kept" in html.html and "<blink" not in html.html
+
+
+def test_output_folder_home_is_refused(tmp_path):
+    p = project(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()  # empty: refused because it is the home folder, not for its files
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "build",
+            "--project",
+            str(p),
+            "--output",
+            str(home),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=home,
+        env={**os.environ, "HOME": str(home)},
+        timeout=60,
+    )
+    assert done.returncode == 2 and "the home" in done.stderr
+    assert list(home.iterdir()) == []
+
+
+def test_never_stuck_an_output_under_an_unwritable_folder_exits_2(tmp_path):
+    done = run(project(tmp_path), "--output", "/proc/self/site")
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "/proc/" in done.stderr
+
+
+def test_output_holds_the_site_only(tmp_path):
+    p = project(tmp_path)
+    (p / ".git").mkdir()
+    (p / ".git/config").write_text("[core]\n")
+    assert run(p).returncode == 0
+    assert run(p).returncode == 0  # a warm build with the cache in place
+    names = {f.relative_to(p / "site").as_posix() for f in (p / "site").rglob("*")}
+    assert ".nojekyll" in names
+    assert not [n for n in names if n.startswith((".git/", ".gazette-cache")) or n == ".git"]
+    assert not [n for n in names if n.endswith((".md", ".pickle", ".sqlite", ".toml", ".yml"))]
+
+
+@pytest.mark.parametrize("issue_id", ['"../../evil"', '"2020/08"', '"a\\0b"'])
+def test_containment_issue_ids_never_become_paths(tmp_path, issue_id):
+    p = project(tmp_path)
+    issue = p / "content/issues/2020-08.md"
+    issue.write_text(issue.read_text("utf-8").replace('id: "2020-08"', f"id: {issue_id}"))
+    done = run(p)
+    assert done.returncode == 1 and "content/issues/2020-08.md:2:" in done.stderr
+    assert not (tmp_path / "evil").exists()
