@@ -29,13 +29,14 @@ from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, BuildResult, build_site, check_site, up_to_date
 from gazette.progress import RichProgress
 
-COMMANDS = ("build", "check", "serve", "new")
+COMMANDS = ("build", "check", "serve", "new", "import")
 # What each command says when content errors stop it.
 FAILED = {
     "build": "Build failed: {n} error(s). site/ was not changed.",
     "serve": "Build failed: {n} error(s). site/ was not changed.",
     "check": "Check failed: {n} error(s). Nothing was written.",
     "new": "Nothing was created: {n} error(s).",
+    "import": "The import stopped: {n} error(s).",
 }
 
 
@@ -148,6 +149,9 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--tags", default="", help='comma-separated tags, e.g. "5G, MIIT"')
     new.add_argument("--date", type=iso_day, help="YYYY-MM-DD (default: today)")
     new.add_argument("--slug", help="URL slug (default: from the title)")
+    from gazette.importer.command import add_parser
+
+    add_parser(commands)
     return parser
 
 
@@ -250,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from gazette.content.scaffold import run_new
 
             return run_new(args)
+        if args.command == "import":
+            from gazette.importer.command import run_import
+
+            return run_import(args)
         if args.command == "serve":
             from gazette.serve.serve_command import run_serve
 

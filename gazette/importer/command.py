@@ -1,0 +1,221 @@
+"""``build.py import FILE``: a past issue (extracted text or PDF) into the archive.
+
+Safe writes: ``--dry-run`` prints the plan and writes nothing; a real run never
+overwrites a file (it names them and stops, unless ``--force``), writes every
+file or none (each goes to a temporary name first, then all are renamed), and
+then checks the archive as ``build --strict`` would, printing what an editor
+must fix with file:line (exit 1) when it does not pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gazette.content.load import load_config, load_project
+from gazette.diagnostics import EXIT_CONTENT, EXIT_OK, ContentError, UsageError
+from gazette.importer.layout import Layout, RawItem, hashtags, is_hashtag_line, read_layout
+from gazette.importer.plan import Plan, PlannedFile, make_plan
+from gazette.importer.prose import document_words
+from gazette.model import BuildOptions
+from gazette.pipeline import BuildRequest, check_site
+
+ISSUE_ID = "YYYY-MM"
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "import", help="import a past issue from its PDF or extracted text into the archive"
+    )
+    parser.add_argument("file", type=Path, help="the issue: a .pdf, or a .txt extracted from one")
+    parser.add_argument("--project", type=Path, default=Path("."), help="project folder")
+    parser.add_argument("--issue", help=f"issue id, {ISSUE_ID} (default: the newest issue)")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--single", action="store_true", help="import the file as one item")
+    parser.add_argument("--force", action="store_true", help="overwrite files that exist")
+    parser.add_argument(
+        "--add-tags", action="store_true", help="add the proposed unknown tags to tags.yml"
+    )
+
+
+def read_text(path: Path) -> str:
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file. Fix: give the path of a .txt or .pdf issue")
+    if path.suffix.lower() == ".pdf":
+        from gazette.importer.pdf import pdf_text
+
+        return pdf_text(path)
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text. Fix: extract the text as UTF-8") from None
+
+
+def single_layout(text: str) -> Layout:
+    """The whole document as one item: its first line is the title."""
+    lines = [line for line in text.replace("\r", "").split("\n")]
+    first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    tags: tuple[str, ...] = ()
+    body = []
+    for line in lines[first + 1 :]:
+        if is_hashtag_line(line) and not tags:
+            tags = hashtags(line)
+        else:
+            body.append(line)
+    title = lines[first].strip() if lines else "Untitled"
+    return Layout((), (RawItem(title, tags, tuple(body), first + 1),), ())
+
+
+def _table(plan: Plan) -> str:
+    rows = [("file", "kind", "section", "tags", "words", "title")]
+    for f in plan.files:
+        rows.append((f.path, f.kind, f.section, ", ".join(f.tags), str(f.words), f.title[:60]))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5]
+        for row in rows
+    )
+
+
+def as_json(plan: Plan) -> dict:
+    def one(f: PlannedFile) -> dict:
+        out = {"path": f.path, "kind": f.kind, "title": f.title, "section": f.section}
+        out |= {"tags": list(f.tags), "words": f.words, "urls": list(f.urls)}
+        out |= {"first_words": f.first_words, "last_words": f.last_words}
+        if f.kind == "event":
+            out |= {"start": f.start, "registration": f.registration}
+        return out
+
+    return {
+        "issue": plan.issue,
+        "items": [one(f) for f in plan.files if f.kind == "item"],
+        "events": [one(f) for f in plan.files if f.kind == "event"],
+        "issue_file": next((one(f) for f in plan.files if f.kind == "issue"), None),
+        "unknown_tags": plan.unknown_tags,
+        "proposals": plan.proposals,
+        "abbreviations": [list(pair) for pair in plan.abbreviations],
+    }
+
+
+def write_all(project: Path, files: list[tuple[Path, str]]) -> None:
+    """Every file or none: temporary names first, then renames."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, text in files:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+            temporary.write_text(text, "utf-8")
+            staged.append((temporary, target))
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+
+
+def _tags_yml_addition(plan: Plan) -> str:
+    lines = ["", "  # Added by `import` from hashtags of the newsletter; check them."]
+    for tag in plan.unknown_tags:
+        near = plan.proposals.get(tag)
+        lines.append(f"  {json.dumps(tag)}:")
+        lines.append(f"    description: {json.dumps('Imported hashtag #' + tag + '.')}")
+        if near:
+            lines.append(f"    # close to {near}: make it an alias there if it means the same")
+    return "\n".join(lines) + "\n"
+
+
+def run_import(args: argparse.Namespace) -> int:
+    project = args.project.resolve()
+    config = load_config(project)
+    try:
+        loaded = load_project(project)
+    except ContentError as exc:
+        raise UsageError(
+            "the archive does not load; fix it before importing (run `check`)", exc.diagnostics
+        ) from None
+    issue_id = args.issue or (loaded.issues[0].id if loaded.issues and args.single else None)
+    if issue_id is None:
+        raise UsageError(f"--issue is needed, e.g. --issue 2020-08 ({ISSUE_ID})")
+    if not __import__("re").fullmatch(r"\d{4}-(0[1-9]|1[0-2])", issue_id):
+        raise UsageError(f"--issue {issue_id!r}: use {ISSUE_ID}, e.g. 2020-08")
+    text = read_text(args.file)
+    sections = [s.title for s in config.sections]
+    layout = single_layout(text) if args.single else read_layout(text, sections)
+    if not layout.items and not layout.events:
+        raise UsageError(
+            f"{args.file}: no items found (an item is a title, then a line of hashtags). "
+            "Fix: check the text, or import it as one item with --single"
+        )
+    existing = {item.slug for item in loaded.items}
+    plan = make_plan(
+        layout,
+        config,
+        loaded.vocabulary,
+        loaded.items,
+        issue_id,
+        existing,
+        document_words(text),
+        1 + max((issue.number for issue in loaded.issues), default=0),
+    )
+    files = [f for f in plan.files if not (args.single and f.kind == "issue")]
+    if args.single and any(i.id == issue_id for i in loaded.issues) is False:
+        raise UsageError(f"--issue {issue_id}: no such issue in the archive. Fix: create it first")
+    if any(i.id == issue_id for i in loaded.issues) and not args.single:
+        files = [f for f in files if f.kind != "issue" or args.force]
+    if args.json:
+        print(json.dumps(as_json(plan), ensure_ascii=False, indent=1, default=str))
+    elif args.dry_run:
+        print(_table(Plan(plan.issue, tuple(files), plan.unknown_tags, plan.proposals)))
+    _report_unknown(plan, args.add_tags)
+    if args.dry_run:
+        return EXIT_OK
+    clashes = [f.path for f in files if (project / f.path).exists()]
+    if clashes and not args.force:
+        raise UsageError(
+            "these files exist already: "
+            + ", ".join(clashes[:5])
+            + (" ..." if len(clashes) > 5 else "")
+            + ". Fix: import into another --issue, delete them, or pass --force"
+        )
+    writes = [(project / f.path, f.text) for f in files]
+    if args.add_tags and plan.unknown_tags:
+        tags_yml = project / "content" / "tags.yml"
+        current = tags_yml.read_text("utf-8") if tags_yml.is_file() else "tags:\n"
+        writes.append((tags_yml, current.rstrip("\n") + "\n" + _tags_yml_addition(plan)))
+    write_all(project, writes)
+    print(f"Imported {len(files)} files into {project}", file=sys.stderr)
+    return _check(project)
+
+
+def _report_unknown(plan: Plan, adding: bool) -> None:
+    for tag, titles in plan.unknown_tags.items():
+        near = plan.proposals.get(tag)
+        hint = f"; close to the known tag {near}" if near else ""
+        print(
+            f"unknown hashtag #{tag} on {len(titles)} item(s), e.g. {titles[0]!r}{hint}"
+            + ("" if adding else ". Fix: add it to content/tags.yml (or pass --add-tags)"),
+            file=sys.stderr,
+        )
+
+
+def _check(project: Path) -> int:
+    options = BuildOptions(now=datetime.now(UTC), strict=True)
+    try:
+        check_site(BuildRequest(project, options))
+    except ContentError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.format(), file=sys.stderr)
+        print(
+            f"The import is written, but the archive does not pass `build --strict`: "
+            f"fix the {len(exc.diagnostics)} problem(s) above.",
+            file=sys.stderr,
+        )
+        return EXIT_CONTENT
+    print("The archive passes `build --strict`.", file=sys.stderr)
+    return EXIT_OK
