@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from gazette.diagnostics import EXIT_CONTENT, EXIT_OK, ContentError, UsageError
 from gazette.importer.layout import Layout, RawItem, hashtags, is_hashtag_line, read_layout
 from gazette.importer.plan import Plan, PlannedFile, make_plan
 from gazette.importer.prose import document_words
-from gazette.model import BuildOptions
+from gazette.model import BuildOptions, Vocabulary
 from gazette.pipeline import BuildRequest, check_site
 
 ISSUE_ID = "YYYY-MM"
@@ -57,19 +58,34 @@ def read_text(path: Path) -> str:
         raise UsageError(f"{path}: not UTF-8 text. Fix: extract the text as UTF-8") from None
 
 
+_LEADING_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+")
+
+
 def single_layout(text: str) -> Layout:
-    """The whole document as one item: its first line is the title."""
-    lines = [line for line in text.replace("\r", "").split("\n")]
+    """The whole document as one item.
+
+    Its first line is the title when it reads as one (short, not a sentence);
+    otherwise the document starts with its text, and the title is its first
+    sentence, cut at a word near 90 characters. A leading ``dd/mm/yyyy`` on
+    the title line is dropped from the title.
+    """
+    lines = text.replace("\r", "").split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    head = lines[first].strip() if lines else ""
     tags: tuple[str, ...] = ()
-    body = []
+    rest = []
     for line in lines[first + 1 :]:
         if is_hashtag_line(line) and not tags:
             tags = hashtags(line)
         else:
-            body.append(line)
-    title = lines[first].strip() if lines else "Untitled"
-    return Layout((), (RawItem(title, tags, tuple(body), first + 1),), ())
+            rest.append(line)
+    if head and len(head) <= 150 and not head.endswith((".", ":", ";")):
+        title, body = _LEADING_DATE.sub("", head), rest
+    else:
+        sentence = re.split(r"(?<=[.!?])\s", head, maxsplit=1)[0]
+        title = sentence if len(sentence) <= 90 else sentence[:90].rsplit(" ", 1)[0] + " …"
+        body = [head, *rest]
+    return Layout((), (RawItem(title.rstrip(". "), tags, tuple(body), first + 1),), ())
 
 
 def _table(plan: Plan) -> str:
@@ -119,11 +135,20 @@ def write_all(project: Path, files: list[tuple[Path, str]]) -> None:
             temporary.unlink(missing_ok=True)
 
 
-def _tags_yml_addition(plan: Plan) -> str:
+def _tags_yml_addition(plan: Plan, vocabulary: Vocabulary) -> str:
+    """Entries for the unknown hashtags, each in the group of the section of its first
+    item (when the vocabulary has groups), else of the nearest known tag."""
+    groups = [g.id for g in vocabulary.groups]
+    sections = {f.title: f.section for f in plan.files}
     lines = ["", "  # Added by `import` from hashtags of the newsletter; check them."]
-    for tag in plan.unknown_tags:
+    for tag, titles in plan.unknown_tags.items():
         near = plan.proposals.get(tag)
         lines.append(f"  {json.dumps(tag)}:")
+        if groups:
+            nearest = vocabulary.by_name[near].group if near in vocabulary.by_name else ""
+            section = sections.get(titles[0], "")
+            group = section if section in groups else nearest if nearest in groups else groups[0]
+            lines.append(f"    group: {group}")
         lines.append(f"    description: {json.dumps('Imported hashtag #' + tag + '.')}")
         if near:
             lines.append(f"    # close to {near}: make it an alias there if it means the same")
@@ -139,10 +164,11 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError(
             "the archive does not load; fix it before importing (run `check`)", exc.diagnostics
         ) from None
-    issue_id = args.issue or (loaded.issues[0].id if loaded.issues and args.single else None)
+    newest = max(loaded.issues, key=lambda issue: issue.date, default=None)
+    issue_id = args.issue or (newest.id if newest is not None and args.single else None)
     if issue_id is None:
         raise UsageError(f"--issue is needed, e.g. --issue 2020-08 ({ISSUE_ID})")
-    if not __import__("re").fullmatch(r"\d{4}-(0[1-9]|1[0-2])", issue_id):
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", issue_id):
         raise UsageError(f"--issue {issue_id!r}: use {ISSUE_ID}, e.g. 2020-08")
     text = read_text(args.file)
     sections = [s.title for s in config.sections]
@@ -152,7 +178,7 @@ def run_import(args: argparse.Namespace) -> int:
             f"{args.file}: no items found (an item is a title, then a line of hashtags). "
             "Fix: check the text, or import it as one item with --single"
         )
-    existing = {item.slug for item in loaded.items}
+    existing = {item.slug: item.path for item in loaded.items}
     plan = make_plan(
         layout,
         config,
@@ -162,6 +188,7 @@ def run_import(args: argparse.Namespace) -> int:
         existing,
         document_words(text),
         1 + max((issue.number for issue in loaded.issues), default=0),
+        any_date=args.single,
     )
     files = [f for f in plan.files if not (args.single and f.kind == "issue")]
     if args.single and any(i.id == issue_id for i in loaded.issues) is False:
@@ -187,7 +214,9 @@ def run_import(args: argparse.Namespace) -> int:
     if args.add_tags and plan.unknown_tags:
         tags_yml = project / "content" / "tags.yml"
         current = tags_yml.read_text("utf-8") if tags_yml.is_file() else "tags:\n"
-        writes.append((tags_yml, current.rstrip("\n") + "\n" + _tags_yml_addition(plan)))
+        writes.append(
+            (tags_yml, current.rstrip("\n") + "\n" + _tags_yml_addition(plan, loaded.vocabulary))
+        )
     write_all(project, writes)
     print(f"Imported {len(files)} files into {project}", file=sys.stderr)
     return _check(project)

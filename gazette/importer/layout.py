@@ -153,8 +153,8 @@ def read_takeaways(lines: list[str]) -> tuple[Takeaway, ...]:
         if len(text) < 2:
             continue
         title = [text[0]]
-        if "" in text[1:4]:  # a title wrapped over lines before a blank line
-            title = text[: text.index("", 1)]
+        if "" in text[1:4] and any(text[text.index("", 1) :]):
+            title = text[: text.index("", 1)]  # a title wrapped over lines, then a blank
         rest = " ".join(line for line in text[len(title) :] if line)
         if rest:
             found.append(Takeaway(" ".join(title), re.sub(r"\s+", " ", rest)))

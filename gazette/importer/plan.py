@@ -18,6 +18,7 @@ Front matter follows the project, not the newsletter's spelling:
 
 from __future__ import annotations
 
+import json
 import re
 from calendar import monthrange
 from collections import Counter
@@ -25,8 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 from zoneinfo import ZoneInfo
-
-import yaml
 
 from gazette.content.fields import did_you_mean
 from gazette.content.vocab import normalise_tag
@@ -55,7 +54,9 @@ MONTHS = {
         1,
     )
 }
-_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(m.title() for m in MONTHS) + r"),?\s+(\d{4})\b")
+_MONTH = "|".join(m.title() for m in MONTHS)
+_DATE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH}),?\s+(\d{{4}})\b")
+_US_DATE = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}}),\s+(\d{{4}})\b")
 ZONES = {
     "brussels": "Europe/Brussels",
     "paris": "Europe/Paris",
@@ -111,13 +112,23 @@ def issue_dates(issue_id: str) -> tuple[date, str]:
     return last, period
 
 
-def first_date(text: str, around: date) -> date | None:
-    for day, month, year in _DATE.findall(text):
+def dates_in(text: str) -> list[date]:
+    """Full dates written out (``30 July 2020``, ``December 6, 2021``), in text order."""
+    found = []
+    matches = [(m.start(), m.group(1), m.group(2), m.group(3)) for m in _DATE.finditer(text)]
+    matches += [(m.start(), m.group(2), m.group(1), m.group(3)) for m in _US_DATE.finditer(text)]
+    for _, day, month, year in sorted(matches):
         try:
-            found = date(int(year), MONTHS[month.lower()], int(day))
+            found.append(date(int(year), MONTHS[month.lower()], int(day)))
         except ValueError:
             continue
-        if abs((found - around).days) <= 122:
+    return found
+
+
+def first_date(text: str, around: date | None) -> date | None:
+    """The first date of ``text`` within four months of ``around`` (any, when None)."""
+    for found in dates_in(text):
+        if around is None or abs((found - around).days) <= 122:
             return found
     return None
 
@@ -177,20 +188,43 @@ def _summary(raw: RawItem, body: str, takeaways: dict[str, str]) -> str:
 
 
 def _front(fields: dict) -> str:
-    return (
-        "---\n" + yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=1000) + "---\n"
-    )
+    """Front matter in the archive's own style: quoted strings, tags as a flow list,
+    sources as a block list (JSON strings are YAML double-quoted strings)."""
+    lines = ["---"]
+    for key, value in fields.items():
+        if isinstance(value, bool):
+            lines.append(f"{key}: {'true' if value else 'false'}")
+        elif isinstance(value, date):
+            lines.append(f"{key}: {value.isoformat()}")
+        elif isinstance(value, int):
+            lines.append(f"{key}: {value}")
+        elif isinstance(value, list) and key == "tags":
+            lines.append(f"{key}: [{', '.join(json.dumps(v, ensure_ascii=False) for v in value)}]")
+        elif isinstance(value, list):
+            lines.append(f"{key}:")
+            lines += [f"  - {v}" for v in value]
+        else:
+            lines.append(f"{key}: {json.dumps(str(value), ensure_ascii=False)}")
+    return "\n".join(lines) + "\n---\n"
 
 
-def _edges(body: str) -> tuple[str, str]:
-    words = re.findall(r"[\w’'-]+", re.sub(r"<https?://[^>]+>", "", body))
+def edges(body: str) -> tuple[str, str]:
+    """The first and last three words of a body: tokens between spaces, URLs and
+    Markdown marks left out, punctuation at either end stripped."""
+    text = re.sub(r"<https?://[^>]+>|https?://\S+", " ", body)
+    words = [w.strip(".,;:!?()[]*#“”\"'‘’-–—") for w in text.split()]
+    words = [w for w in words if w]
     return " ".join(words[:3]), " ".join(words[-3:])
 
 
-def _slug(title: str, taken: set[str]) -> str:
+def _slug(title: str, taken: set[str], issue_id: str, existing: dict[str, str]) -> str:
+    """A slug of the title, unique in the archive; an item already at the same
+    path keeps its slug, so that importing an issue twice is a clash, not a copy."""
     base = slugify(title)[:80].strip("-") or "item"
     slug, n = base, 2
-    while slug in taken:
+    while slug in taken or (
+        slug in existing and existing[slug] != f"content/items/{issue_id}/{slug}.md"
+    ):
         slug, n = f"{base}-{n}", n + 1
     taken.add(slug)
     return slug
@@ -245,24 +279,33 @@ def make_plan(
     vocabulary: Vocabulary,
     archive: tuple[Item, ...],
     issue_id: str,
-    existing_slugs: set[str],
+    existing_slugs: dict[str, str],
     words: set[str],
     number: int = 1,
+    any_date: bool = False,
 ) -> Plan:
     """Every file the import writes, and what it could not place."""
     issue_date, period = issue_dates(issue_id)
     votes = _section_votes(archive)
     takeaways = {t.title: t.summary for t in layout.takeaways}
-    taken = set(existing_slugs)
+    taken: set[str] = set()
     files: list[PlannedFile] = []
     unknown: dict[str, list[str]] = {}
     for order, raw in enumerate(layout.items, 1):
         body = to_markdown(raw.body, words)
+        if not raw.hashtags:  # no hashtag line: the known tags the text names
+            raw = RawItem(
+                raw.title,
+                tuple(mentioned_tags(f"{raw.title}\n{body}", vocabulary)),
+                raw.body,
+                raw.line,
+                raw.section,
+            )
         section, known, missing = _resolve(raw, config, vocabulary, votes)
         for tag in missing:
             unknown.setdefault(tag, []).append(raw.title)
         tags = known + missing
-        day = first_date(body, issue_date) or issue_date
+        day = first_date(body, None if any_date else issue_date) or issue_date
         urls = urls_in(body)
         fields = {
             "title": raw.title,
@@ -275,8 +318,8 @@ def make_plan(
         if urls:
             fields["sources"] = urls
         fields["order"] = order * 10
-        slug = _slug(raw.title, taken)
-        first, last = _edges(body)
+        slug = _slug(raw.title, taken, issue_id, existing_slugs)
+        first, last = edges(body)
         files.append(
             PlannedFile(
                 f"content/items/{issue_id}/{slug}.md",
@@ -312,7 +355,7 @@ def make_plan(
         fields["online"] = True
         if raw.registration:
             fields["registration"] = raw.registration
-        slug = _slug(raw.title, taken)
+        slug = _slug(raw.title, taken, issue_id, existing_slugs)
         files.append(
             PlannedFile(
                 f"content/items/{issue_id}/{slug}.md",

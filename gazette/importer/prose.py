@@ -142,6 +142,8 @@ def to_markdown(lines: Iterable[str], words: set[str]) -> str:
             blocks[-1][1] = _join(blocks[-1][1], stripped, words)
         previous_ended = bool(_SENTENCE_END.search(stripped)) or blocks[-1][0] == "h"
         previous_short = len(stripped) < 0.8 * width or blocks[-1][0] == "h"
+    while blocks and blocks[-1][0] == "h":  # a label after the last text: page furniture
+        blocks.pop()
     out: list[str] = []
     for kind, text in blocks:
         text = _link(re.sub(r"\s+", " ", text).strip())
