@@ -6,6 +6,8 @@
                                   installs Debian's chromium (browser tests), a JRE (HTML
                                   checker) and lunr.js (npm) if missing
     python3 dev.py build [ARGS]   build the site into site/
+    python3 dev.py check|new|import [ARGS]
+                                  the other Gazette commands (python3 dev.py import --help)
 
 Each command first makes sure that ``.venv/`` exists and holds what
 ``pyproject.toml`` asks for; it reinstalls only when ``pyproject.toml`` changed.
@@ -27,6 +29,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".gazette-installed"
+GAZETTE_COMMANDS = ("serve", "build", "check", "new", "import")
 VENDOR = ROOT / "theme" / "vendor"  # npm packages copied into sites; node_modules is not committed
 LUNR_JS = VENDOR / "node_modules" / "lunr" / "lunr.min.js"
 VENDOR_STAMP = VENDOR / "node_modules" / ".gazette-installed"
@@ -139,7 +142,9 @@ def run(*args: str) -> int:
 
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("serve", [])
-    if command not in ("serve", "test", "build"):
+    if command == "build" and rest and rest[0] in GAZETTE_COMMANDS:
+        command, rest = rest[0], rest[1:]  # "dev.py build import ..." as "dev.py import ..."
+    if command not in ("test", *GAZETTE_COMMANDS):
         print(__doc__, file=sys.stderr)
         return 2
     ensure_venv()
@@ -161,6 +166,10 @@ def main(argv: list[str]) -> int:
     # itself (no orphan on the port), and Ctrl-C ends it without a traceback.
     sys.stdout.flush()
     sys.stderr.flush()
+    # Paths given relative to where dev.py was started keep pointing there.
+    rest = [
+        str(Path(a).resolve()) if not a.startswith("-") and Path(a).exists() else a for a in rest
+    ]
     os.chdir(ROOT)
     os.execv(PYTHON, [str(PYTHON), "build.py", command, *rest])
 

@@ -275,3 +275,37 @@ def test_unknown_hashtags_are_reported_and_added_on_request(tmp_path):
     assert '"Grid":' in tags_yml and '"Rail":' in tags_yml
     item = next((project / "content/items/2024-03").glob("grid-codes*.md")).read_text("utf-8")
     assert 'tags: ["Energy", "Grid"]' in item
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def test_a_two_column_pdf_imports_as_its_text_does(tmp_path):
+    pytest.importorskip("fpdf", reason="fpdf2 makes the test PDF (python3 dev.py installs it)")
+    pytest.importorskip("pdfminer", reason="pdfminer.six reads PDFs (python3 dev.py installs it)")
+    from pdf_issue import issue_text, truth, write_issue_pdf
+
+    pdf = tmp_path / "issue.pdf"
+    write_issue_pdf(pdf)
+    text = tmp_path / "issue.txt"
+    text.write_text(issue_text(), "utf-8")
+    project = sample_copy(tmp_path)
+    results = {}
+    for source in (pdf, text):
+        done = gazette_import(project, str(source), "--issue", "2024-03", "--dry-run", "--json")
+        assert done.returncode == 0, done.stderr
+        results[source.suffix] = json.loads(done.stdout)
+    expected = truth()
+    scores = {kind: score(result, expected) for kind, result in results.items()}
+    for kind in scores:
+        scores[kind] = {
+            k: v for k, v in scores[kind].items() if "words" not in k and k != "sections"
+        }
+    print(f"\nPDF import {scores['.pdf']}\ntext import {scores['.txt']}")
+    assert scores[".pdf"] == scores[".txt"]
+    assert scores[".pdf"]["items F1"] == 1.0 and scores[".pdf"]["tags F1"] >= 0.95
+    assert scores[".pdf"]["URLs rejoined"] == 1.0 and scores[".pdf"]["events"] == 1.0
+    pdf_items = [(i["title"], i["first_words"], i["last_words"]) for i in results[".pdf"]["items"]]
+    text_items = [(i["title"], i["first_words"], i["last_words"]) for i in results[".txt"]["items"]]
+    assert pdf_items == text_items
+    assert len(results[".pdf"]["issue_file"]) and results[".pdf"]["issue_file"]["words"] > 20

@@ -86,12 +86,23 @@ def _blank(line: str) -> bool:
 
 
 def running_lines(lines: list[str], pages_hint: int = 3) -> set[str]:
-    """Short lines repeated on many pages (running headers and footers)."""
-    counts = Counter(line.strip() for line in lines if 0 < len(line.strip()) <= 90)
+    """Running headers and footers: short lines standing alone (blank lines around
+    them) that recur at least ``pages_hint`` times. Wrapped lines of repeated
+    prose are not alone, so they stay."""
+    alone = Counter(
+        lines[i].strip()
+        for i in range(len(lines))
+        if 0 < len(lines[i].strip()) <= 80
+        and (i == 0 or _blank(lines[i - 1]))
+        and (i + 1 == len(lines) or _blank(lines[i + 1]))
+    )
     return {
         text
-        for text, count in counts.items()
-        if count >= pages_hint and not _URL.fullmatch(text) and not is_hashtag_line(text)
+        for text, count in alone.items()
+        if count >= pages_hint
+        and not _URL.fullmatch(text)
+        and not is_hashtag_line(text)
+        and not re.match(r"^\s*(topic|time|date|presenters?|language)\b", text, re.I)
     }
 
 
@@ -138,7 +149,14 @@ def _section_of(lines: list[str], start: int, stop: int, headings: set[str]) -> 
 
 
 def read_takeaways(lines: list[str]) -> tuple[Takeaway, ...]:
-    """The blocks before the ``Takeaways`` label (or before the first item)."""
+    """The blocks before the ``Takeaways`` label (or before the first item).
+
+    In extracted text the blocks are separated by lines holding only a space;
+    without such lines (a PDF read by ``pdf``), by blank lines, each title
+    paragraph (no full stop at its end) followed by its summary paragraph.
+    """
+    if not any(line and not line.strip() for line in lines):
+        return _paired_takeaways(lines)
     blocks: list[list[str]] = [[]]
     for line in lines:
         if line and not line.strip():  # a line holding only spaces separates blocks
@@ -158,6 +176,30 @@ def read_takeaways(lines: list[str]) -> tuple[Takeaway, ...]:
         rest = " ".join(line for line in text[len(title) :] if line)
         if rest:
             found.append(Takeaway(" ".join(title), re.sub(r"\s+", " ", rest)))
+    return tuple(found)
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            paragraphs[-1].append(line.strip())
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [" ".join(p) for p in paragraphs if p]
+
+
+def _paired_takeaways(lines: list[str]) -> tuple[Takeaway, ...]:
+    paragraphs = _paragraphs(lines)
+    found = []
+    index = 0
+    while index + 1 < len(paragraphs):
+        title, summary = paragraphs[index], paragraphs[index + 1]
+        if len(title) <= 160 and not title.endswith((".", ";", ":")) and summary.endswith("."):
+            found.append(Takeaway(title, summary))
+            index += 2
+        else:
+            index += 1
     return tuple(found)
 
 
@@ -185,7 +227,16 @@ def read_events(lines: list[str], offset: int) -> tuple[RawEvent, ...]:
         topic = next((line for line in block if _TOPIC.match(line)), "")
         heading = re.split(r"[:：]", block[0], maxsplit=1)[-1]
         title = (_TOPIC.sub("", topic) if topic else heading).strip().strip('“”"').strip()
-        when = next((_WHEN.sub("", line).strip() for line in block if _WHEN.match(line)), "")
+        at_when = next((i for i, line in enumerate(block) if _WHEN.match(line)), None)
+        when = ""
+        if at_when is not None:  # "Time and Date:" may wrap: read on to the year
+            parts = [_WHEN.sub("", block[at_when]).strip()]
+            for line in block[at_when + 1 : at_when + 4]:
+                if re.search(r"\b\d{4}\b", " ".join(parts)):
+                    break
+                if line.strip():
+                    parts.append(line.strip())
+            when = " ".join(parts)
         register = next(
             (i for i, line in enumerate(block) if re.search(r"regist", line, re.I)), None
         )

@@ -37,13 +37,15 @@ def document_words(text: str) -> set[str]:
 
 
 def _is_url_continuation(previous: str, line: str) -> bool:
+    """Whether ``line`` starts with the rest of a URL that ``previous`` ends with."""
     tokens = previous.split()
-    if not tokens or not _URL.match(tokens[-1]) or " " in line.strip():
+    words = line.strip().split()
+    if not tokens or not words or not _URL.match(tokens[-1]):
         return False
-    piece = line.strip()
-    if tokens[-1].endswith((".pdf", ".html", ".htm", ".aspx", "/")) and not piece[:1].isdigit():
-        return False
-    return bool(_CONTINUATION.match(piece)) and (
+    piece = words[0]
+    if tokens[-1].rstrip(".,;:").endswith((".pdf", ".html", ".htm", ".aspx")) or len(piece) < 4:
+        return False  # a complete address, or a list number after it
+    return bool(_CONTINUATION.match(piece.rstrip(".,;:)"))) and (
         any(c.isdigit() for c in piece) or any(c in piece for c in "/_.=%?&")
     )
 
