@@ -63,6 +63,9 @@ def issue_blocks() -> list[tuple[str, str]]:
         ("p", "Please register via the following link:"),
         ("p", "https://events.example.org/register?event=12"),
         ("label", "Abbreviations"),
+        ("p", "CNCA  Certification and Accreditation Administration"),
+        ("p", "QKD  Quantum Key Distribution"),
+        ("p", "SRRC  State Radio Regulation of China"),
     ]
     return blocks
 

@@ -255,6 +255,25 @@ def test_prose_reflows_rejoins_urls_repairs_hyphens_and_drops_furniture():
     assert "regional lines with light traffic." in rail
 
 
+def test_an_event_with_a_venue_has_a_location_and_is_not_online():
+    from gazette.importer.layout import read_events
+
+    (event,) = read_events(
+        [
+            "Online Event 3: Visit of a Test Laboratory",
+            "A visit to a laboratory that tests radio equipment.",
+            "Topic: Visit of a Test Laboratory",
+            "Time and Date: 14:00 Beijing time, 3 May 2024",
+            "Venue: Beijing, CESI building",
+            "Please register at",
+            "https://example.org/visit",
+        ],
+        0,
+    )
+    assert (event.location, event.online) == ("Beijing, CESI building", False)
+    assert event.registration == "https://example.org/visit"
+
+
 def test_event_times_carry_the_zone_of_the_text():
     from gazette.importer.plan import event_times
 
@@ -309,3 +328,83 @@ def test_a_two_column_pdf_imports_as_its_text_does(tmp_path):
     text_items = [(i["title"], i["first_words"], i["last_words"]) for i in results[".txt"]["items"]]
     assert pdf_items == text_items
     assert len(results[".pdf"]["issue_file"]) and results[".pdf"]["issue_file"]["words"] > 20
+    for result in results.values():
+        assert ["QKD", "Quantum Key Distribution"] in result["abbreviations"]
+
+
+def test_abbreviations_join_the_glossary_without_overwriting(tmp_path, capsys):
+    from pdf_issue import issue_text
+
+    project = sample_copy(tmp_path)
+    glossary = project / "content/glossary.yml"
+    before = glossary.read_text("utf-8")
+    source = tmp_path / "issue.txt"
+    source.write_text(issue_text(), "utf-8")
+    done = gazette_import(project, str(source), "--issue", "2024-03", "--add-tags")
+    assert done.returncode == 0, done.stderr
+    after = glossary.read_text("utf-8")
+    assert after.startswith(before.rstrip("\n"))  # nothing existing changed
+    assert '"QKD": "Quantum Key Distribution"' in after
+    assert after.count("CNCA") == before.count("CNCA")  # known: kept, and said so
+    assert "glossary: kept CNCA" in done.stderr
+
+
+# --------------------------------------------------------------------------- golden
+
+GOLDEN = Path(__file__).parent / "fixtures" / "import" / "golden"
+
+
+def test_golden_the_import_of_the_generated_pdf_and_its_pages(tmp_path):
+    """The files the import of the generated PDF writes equal the committed ones
+    (``GAZETTE_REGENERATE_IMPORT_GOLDEN=1`` rewrites them after an intended change),
+    and they build into the archive's look: an issue page with takeaways and
+    sections, item pages with tags and sources."""
+    import os
+
+    import html5lib
+
+    pytest.importorskip("fpdf", reason="fpdf2 makes the test PDF (python3 dev.py installs it)")
+    pytest.importorskip("pdfminer", reason="pdfminer.six reads PDFs (python3 dev.py installs it)")
+    from pdf_issue import write_issue_pdf
+
+    pdf = tmp_path / "issue.pdf"
+    write_issue_pdf(pdf)
+    project = sample_copy(tmp_path)
+    done = gazette_import(project, str(pdf), "--issue", "2024-03", "--add-tags")
+    assert done.returncode == 0, done.stderr
+    written = {
+        path.relative_to(project / "content").as_posix(): path.read_text("utf-8")
+        for path in [
+            project / "content/issues/2024-03.md",
+            *sorted((project / "content/items/2024-03").glob("*.md")),
+        ]
+    }
+    if os.environ.get("GAZETTE_REGENERATE_IMPORT_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for name, text in written.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_text(text, "utf-8")
+    expected = {
+        path.relative_to(GOLDEN).as_posix(): path.read_text("utf-8")
+        for path in sorted(GOLDEN.rglob("*.md"))
+    }
+    assert written == expected
+
+    built = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "build", "--project", str(project), "--strict"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    issue_page = (project / "site/issues/2024-03/index.html").read_text("utf-8")
+    document = html5lib.parse(issue_page, namespaceHTMLElements=False)
+    headings = [" ".join(h.itertext()).strip() for h in document.iter("h2")]
+    assert "Takeaways" in headings
+    assert any(h.startswith(("Energy", "ICT", "Conformity", "Transport")) for h in headings)
+    item = next(
+        path
+        for path in (project / "site/items").glob("technical-committee-for-quantum*/index.html")
+    ).read_text("utf-8")
+    assert "/tags/standardisation/" in item
+    assert "https://www.example.org/quantum/committee-2024-notice.html" in item

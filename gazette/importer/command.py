@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gazette.content.load import load_config, load_project
+from gazette.content.vocab import parse_glossary
 from gazette.diagnostics import EXIT_CONTENT, EXIT_OK, ContentError, UsageError
 from gazette.importer.layout import Layout, RawItem, hashtags, is_hashtag_line, read_layout
 from gazette.importer.plan import Plan, PlannedFile, make_plan
@@ -49,9 +50,16 @@ def read_text(path: Path) -> str:
     if not path.is_file():
         raise UsageError(f"{path}: no such file. Fix: give the path of a .txt or .pdf issue")
     if path.suffix.lower() == ".pdf":
-        from gazette.importer.pdf import pdf_text
+        from gazette.importer.pdf import page_count, pdf_text
 
-        return pdf_text(path)
+        pages = page_count(path)
+        if pages < 2 or not sys.stderr.isatty():
+            return pdf_text(path)
+        from rich.progress import Progress
+
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"Reading {path.name}", total=pages)
+            return pdf_text(path, lambda n: progress.advance(task, n))
     try:
         return path.read_text("utf-8")
     except UnicodeDecodeError:
@@ -155,6 +163,26 @@ def _tags_yml_addition(plan: Plan, vocabulary: Vocabulary) -> str:
     return "\n".join(lines) + "\n"
 
 
+def merged_glossary(
+    project: Path, abbreviations: tuple[tuple[str, str], ...]
+) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """``glossary.yml`` with the issue's new abbreviations appended (None: no change),
+    and the ones whose existing expansion differs (never overwritten)."""
+    path = project / "content" / "glossary.yml"
+    current = path.read_text("utf-8") if path.is_file() else ""
+    entries, _ = parse_glossary("content/glossary.yml", current)
+    known = {entry.abbr: entry.expansion for entry in entries}
+    new = [(a, e) for a, e in abbreviations if a not in known]
+    kept = [(a, known[a], e) for a, e in abbreviations if a in known and known[a] != e]
+    if not new:
+        return None, kept
+    lines = [
+        f"{json.dumps(a, ensure_ascii=False)}: {json.dumps(e, ensure_ascii=False)}" for a, e in new
+    ]
+    text = current.rstrip("\n") + ("\n" if current.strip() else "")
+    return text + "# Added by `import`\n" + "\n".join(lines) + "\n", kept
+
+
 def run_import(args: argparse.Namespace) -> int:
     project = args.project.resolve()
     config = load_config(project)
@@ -217,6 +245,15 @@ def run_import(args: argparse.Namespace) -> int:
         writes.append(
             (tags_yml, current.rstrip("\n") + "\n" + _tags_yml_addition(plan, loaded.vocabulary))
         )
+    glossary_text, kept = merged_glossary(project, plan.abbreviations)
+    for abbr, old, new in kept:
+        print(
+            f"glossary: kept {abbr}: {old!r}; the issue says {new!r}. Fix: edit "
+            "content/glossary.yml if the issue is right",
+            file=sys.stderr,
+        )
+    if glossary_text is not None:
+        writes.append((project / "content" / "glossary.yml", glossary_text))
     write_all(project, writes)
     print(f"Imported {len(files)} files into {project}", file=sys.stderr)
     return _check(project)

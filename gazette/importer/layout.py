@@ -52,6 +52,8 @@ class RawEvent:
     registration: str
     body: tuple[str, ...]
     line: int
+    location: str = ""  # a "Venue:" or "Location:" line, when the event has a place
+    online: bool = True
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ def _paired_takeaways(lines: list[str]) -> tuple[Takeaway, ...]:
 EVENT_HEAD = re.compile(r"\bonline event\s+\d+\s*[:：]\s*\S", re.IGNORECASE)
 _TOPIC = re.compile(r"^\s*topic\s*[:：]\s*", re.IGNORECASE)
 _WHEN = re.compile(r"^\s*(?:time(?: and date)?|date(?: and time)?)\s*[:：]\s*", re.IGNORECASE)
+_PLACE = re.compile(r"^\s*(?:venue|location|place)\s*[:：]\s*", re.IGNORECASE)
 _DETAILS = re.compile(r"^\s*detailed information", re.IGNORECASE)
 
 
@@ -254,9 +257,47 @@ def read_events(lines: list[str], offset: int) -> tuple[RawEvent, ...]:
             for line in block[1:details]
             if line.strip() and not _URL.fullmatch(line.strip()) and not ANNEX.match(line)
         )
+        place = next((_PLACE.sub("", line).strip() for line in block if _PLACE.match(line)), "")
+        online = bool(re.search(r"online|webinar|webex|zoom|teams", " ".join(block[1:]), re.I))
         if topic or when:
-            events.append(RawEvent(title, when, links[0] if links else "", body, offset + at + 1))
+            events.append(
+                RawEvent(
+                    title,
+                    when,
+                    links[0] if links else "",
+                    body,
+                    offset + at + 1,
+                    place,
+                    online or not place,
+                )
+            )
     return tuple(events)
+
+
+_ABBREVIATION = re.compile(
+    r"^\s*([A-Z][A-Za-z0-9&/+-]{1,15})\s*(?:[:：=–—-]\s*|\s{2,}|\t+|\s)(\S.{2,150})$"
+)
+
+
+def read_abbreviations(lines: list[str]) -> tuple[tuple[str, str], ...]:
+    """``ABBR  Expansion`` lines after the ``Abbreviations`` label (a colon, a dash, a
+    tab or spaces between), until a line that is not one."""
+    start = next(
+        (i for i, line in enumerate(lines) if re.match(r"^\s*abbreviations\s*$", line, re.I)), None
+    )
+    if start is None:
+        return ()
+    found = []
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            continue
+        match = _ABBREVIATION.match(line)
+        if not match or not any(c.isupper() for c in match.group(1)[1:] + match.group(1)[0]):
+            break
+        abbr, expansion = match.group(1), match.group(2).strip()
+        if abbr.isupper() or sum(c.isupper() for c in abbr) >= 2:
+            found.append((abbr, expansion))
+    return tuple(found)
 
 
 def read_layout(text: str, section_titles: list[str]) -> Layout:
@@ -308,5 +349,6 @@ def read_layout(text: str, section_titles: list[str]) -> Layout:
         takeaways,
         tuple(items),
         tuple(unique),
+        abbreviations=read_abbreviations(lines),
         headings=tuple(sorted({i.section for i in items if i.section})),
     )

@@ -41,7 +41,9 @@ class Line:
     text: str
 
 
-def _pages(path: Path) -> list[tuple[float, float, list[Line]]]:
+def _pages(
+    path: Path, advance: Callable[[int], None] = lambda n: None
+) -> list[tuple[float, float, list[Line]]]:
     try:
         from pdfminer.high_level import extract_pages
         from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
@@ -65,9 +67,21 @@ def _pages(path: Path) -> list[tuple[float, float, list[Line]]]:
                             Line(line.x0, line.x1, height - line.y1, height - line.y0, text)
                         )
             pages.append((width, height, lines))
+            advance(1)
     except Exception as exc:  # pdfminer raises many kinds on a damaged file
         raise UsageError(f"{path}: not a readable PDF ({type(exc).__name__}: {exc})") from None
     return pages
+
+
+def page_count(path: Path) -> int:
+    """The number of pages (0 when pdfminer.six is missing or the file is damaged)."""
+    try:
+        from pdfminer.pdfpage import PDFPage
+
+        with path.open("rb") as handle:
+            return sum(1 for _ in PDFPage.get_pages(handle))
+    except Exception:  # reading it for real reports the problem
+        return 0
 
 
 def _furniture(pages: list[tuple[float, float, list[Line]]]) -> set[str]:
@@ -104,7 +118,7 @@ def _in_reading_order(width: float, lines: list[Line]) -> list[Line]:
 
 def pdf_text(path: Path, advance: Callable[[int], None] = lambda n: None) -> str:
     """The PDF's text as lines, in reading order, blank lines between paragraphs."""
-    pages = _pages(path)
+    pages = _pages(path, advance)
     furniture = _furniture(pages)
     out: list[str] = []
     for width, height, lines in pages:
@@ -131,5 +145,4 @@ def pdf_text(path: Path, advance: Callable[[int], None] = lambda n: None) -> str
             out.append(line.text)
             previous = line
         out.append("")
-        advance(1)
     return "\n".join(out)

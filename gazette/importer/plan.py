@@ -352,7 +352,10 @@ def make_plan(
         }
         if end:
             fields["end"] = end
-        fields["online"] = True
+        if raw.location:
+            fields["location"] = raw.location
+        if raw.online:
+            fields["online"] = True
         if raw.registration:
             fields["registration"] = raw.registration
         slug = _slug(raw.title, taken, issue_id, existing_slugs)
@@ -387,7 +390,7 @@ def make_plan(
         0,
         PlannedFile(
             f"content/issues/{issue_id}.md",
-            _front(issue_fields) + "\nImported from the newsletter's text.\n" + intro + "\n",
+            _front(issue_fields) + intro + "\n",
             issue_fields["title"],
             "",
             (),

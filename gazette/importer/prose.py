@@ -103,7 +103,36 @@ def _drop_annotation_runs(lines: Sequence[str]) -> list[str]:
     return kept[:-1]
 
 
-def _is_label(line: str) -> bool:
+_OPEN_ENDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "via",
+        "with",
+        "is",
+        "are",
+        "was",
+        "were",
+    ]
+)
+
+
+def _is_label(line: str, following: str = "") -> bool:
+    """A short line that reads as a heading: few words, no end punctuation, not ending
+    in a word that wants more (``available at``), and followed by a capital or a bullet."""
     words = line.split()
     return (
         0 < len(words) <= 5
@@ -111,6 +140,8 @@ def _is_label(line: str) -> bool:
         and line[:1].isupper()
         and not _SENTENCE_END.search(line)
         and not _URL.search(line)
+        and words[-1].lower() not in _OPEN_ENDS
+        and (not following or following[:1].isupper() or bool(BULLET.match(following)))
     )
 
 
@@ -125,18 +156,20 @@ def to_markdown(lines: Iterable[str], words: set[str]) -> str:
     blocks: list[list[str]] = []  # [kind, text]: kind is "p", "li" or "h"
     previous_ended = True
     previous_short = True
-    for line in text_lines:
+    for index, line in enumerate(text_lines):
         stripped = line.strip()
+        following = text_lines[index + 1].strip() if index + 1 < len(text_lines) else ""
+        label = _is_label(stripped, following)
         bullet = BULLET.match(line)
         starts_block = (
             bullet is not None
             or not blocks
-            or (previous_ended and previous_short)
-            or (previous_ended and _is_label(stripped))
+            or (previous_ended and previous_short and not stripped[:1].islower())
+            or (previous_ended and label)
         )
         if bullet is not None:
             blocks.append(["li", stripped[bullet.end() - (len(line) - len(line.lstrip())) :]])
-        elif starts_block and _is_label(stripped) and previous_ended:
+        elif starts_block and label and previous_ended:
             blocks.append(["h", stripped])
         elif starts_block or blocks[-1][0] == "h":
             blocks.append(["p", stripped])
