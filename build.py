@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Gazette's command-line entry: python build.py [build|check|serve|new] --help."""
+"""Gazette's command-line entry: python build.py [build|check|serve|new|import|init] --help."""
 
 import sys
 

@@ -6,11 +6,16 @@
                                   installs Debian's chromium (browser tests), a JRE (HTML
                                   checker) and lunr.js (npm) if missing
     python3 dev.py build [ARGS]   build the site into site/
+    python3 dev.py init DIR       start a new archive in DIR
     python3 dev.py check|new|import [ARGS]
                                   the other Gazette commands (python3 dev.py import --help)
+    python3 dev.py --help         this text
 
 Each command first makes sure that ``.venv/`` exists and holds what
-``pyproject.toml`` asks for; it reinstalls only when ``pyproject.toml`` changed.
+``pyproject.toml`` asks for, showing pip's progress: ``test`` installs the test
+profile (the runtime plus the test tools), every other command only the runtime
+profile (what build, serve and import need). It reinstalls only when
+``pyproject.toml`` changed.
 Standard library only: this file runs before anything is installed.
 """
 
@@ -21,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -29,7 +35,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".gazette-installed"
-GAZETTE_COMMANDS = ("serve", "build", "check", "new", "import")
+GAZETTE_COMMANDS = ("serve", "build", "check", "new", "import", "init")
+# pip extras of each install profile: build and serve need the runtime only.
+PROFILES = {"runtime": "[import]", "test": "[import,dev]"}
 VENDOR = ROOT / "theme" / "vendor"  # npm packages copied into sites; node_modules is not committed
 LUNR_JS = VENDOR / "node_modules" / "lunr" / "lunr.min.js"
 VENDOR_STAMP = VENDOR / "node_modules" / ".gazette-installed"
@@ -39,19 +47,38 @@ def _fingerprint() -> str:
     return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
 
 
-def ensure_venv() -> None:
+def _installed() -> set[str]:
+    """The profiles installed for the current pyproject.toml."""
+    wanted = _fingerprint()
+    if not STAMP.exists():
+        return set()
+    lines = STAMP.read_text().split()
+    return {line.split(":", 1)[0] for line in lines if line.endswith(":" + wanted)}
+
+
+def ensure_venv(profile: str = "runtime") -> None:
+    """Make .venv hold the ``runtime`` profile (build, serve, import) or the ``test``
+    profile (runtime plus the test tools); reinstall when pyproject.toml changed."""
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may run on an older python3
         sys.exit(f"Gazette needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
-        print("Creating .venv ...", file=sys.stderr)
+        print("Creating .venv ...", file=sys.stderr, flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    wanted = _fingerprint()
-    if STAMP.exists() and STAMP.read_text() == wanted:
+    have = _installed()
+    if profile in have or (profile == "runtime" and "test" in have):
         return
-    print("Installing Gazette and its dependencies into .venv ...", file=sys.stderr)
-    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
-    STAMP.write_text(wanted)
+    extra = PROFILES[profile]
+    print(
+        f"Installing Gazette's {profile} profile into .venv (pip's progress follows) ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    started = time.monotonic()
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--progress-bar", "on", "-e", f"{ROOT}{extra}"], check=True)
+    have = {name for name in have if name != profile} | {profile}
+    STAMP.write_text("\n".join(f"{name}:{_fingerprint()}" for name in sorted(have)) + "\n")
+    print(f"Installed in {time.monotonic() - started:.0f} s.", file=sys.stderr, flush=True)
 
 
 def ensure_chromium() -> None:
@@ -142,12 +169,15 @@ def run(*args: str) -> int:
 
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("serve", [])
+    if command in ("-h", "--help", "help"):
+        print(__doc__)
+        return 0
     if command == "build" and rest and rest[0] in GAZETTE_COMMANDS:
         command, rest = rest[0], rest[1:]  # "dev.py build import ..." as "dev.py import ..."
     if command not in ("test", *GAZETTE_COMMANDS):
         print(__doc__, file=sys.stderr)
         return 2
-    ensure_venv()
+    ensure_venv("test" if command == "test" else "runtime")
     if command == "test" or _wants_lunr(rest):
         ensure_lunr_js()
     if command == "test":

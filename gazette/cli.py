@@ -29,7 +29,7 @@ from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, BuildResult, build_site, check_site, up_to_date
 from gazette.progress import RichProgress
 
-COMMANDS = ("build", "check", "serve", "new", "import")
+COMMANDS = ("build", "check", "serve", "new", "import", "init")
 # What each command says when content errors stop it.
 FAILED = {
     "build": "Build failed: {n} error(s). site/ was not changed.",
@@ -37,6 +37,7 @@ FAILED = {
     "check": "Check failed: {n} error(s). Nothing was written.",
     "new": "Nothing was created: {n} error(s).",
     "import": "The import stopped: {n} error(s).",
+    "init": "Nothing was created: {n} error(s).",
 }
 
 
@@ -152,6 +153,9 @@ def make_parser() -> argparse.ArgumentParser:
     from gazette.importer.command import add_parser
 
     add_parser(commands)
+    from gazette.starter import add_parser as add_init
+
+    add_init(commands)
     return parser
 
 
@@ -254,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from gazette.content.scaffold import run_new
 
             return run_new(args)
+        if args.command == "init":
+            from gazette.starter import run_init
+
+            return run_init(args)
         if args.command == "import":
             from gazette.importer.command import run_import
 

@@ -252,3 +252,42 @@ def test_cname_is_written_only_when_a_domain_is_named(tmp_path):
     assert result.files["/CNAME"] == b"n.example.org\n"
     assert "/.nojekyll" in result.files
     assert "/CNAME" not in build(tmp_path / "b", {"site.toml": PUBLISH_TOML}).files
+
+
+# --------------------------------------------------------------------------- first hour (issue 18)
+
+TESTS_WORKFLOW = ROOT / ".github" / "workflows" / "tests.yml"
+
+
+def test_actionlint_passes_the_tests_workflow():
+    run = subprocess.run(
+        [tool("actionlint"), "-no-color", str(TESTS_WORKFLOW.relative_to(ROOT))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_tests_run_on_pull_requests_and_pushes_through_ci_run():
+    workflow = yaml.safe_load(TESTS_WORKFLOW.read_text())
+    triggers = workflow[True]
+    assert "pull_request" in triggers and triggers["push"]["branches"] == ["**"]
+    runs = [step.get("run", "") for step in workflow["jobs"]["tests"]["steps"]]
+    assert any(run.strip() == ".ci/run" for run in runs)
+
+
+def test_the_deploy_workflow_installs_no_test_tools_and_restores_the_cache():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    runs = " ".join(step.get("run", "") for step in steps)
+    assert "dev.py build" in runs and "dev.py test" not in runs
+    assert "[dev]" not in runs and "pip install" not in runs
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".gazette-cache"
+    assert "gazette/**" in cache["with"]["key"] and "restore-keys" in cache["with"]
+    # dev.py build installs the runtime profile, which holds none of the test tools.
+    source = (ROOT / "dev.py").read_text()
+    assert 'PROFILES = {"runtime": "[import]", "test": "[import,dev]"}' in source
+    assert 'ensure_venv("test" if command == "test" else "runtime")' in source
