@@ -18,7 +18,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 start=$(date +%s.%N)
 python3 dev.py serve --port "$port" > "$work/serve.log" 2>&1 &
 serve_pid=$!
-until curl -fsS -o /dev/null "http://127.0.0.1:$port/"; do
+until curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; do
   if ! kill -0 "$serve_pid" 2>/dev/null; then cat "$work/serve.log"; exit 1; fi
   sleep 0.2
 done
