@@ -3,6 +3,10 @@
 This module composes the stages and owns nothing else. Each stage returns new
 values; only ``SiteWriter`` touches the output folder, and it swaps the new site
 in only when every page has rendered.
+
+It is a little over 400 lines on purpose: it is the one place where the order of
+a build (and of ``load_state``, the same build without its pages) can be read
+from top to bottom; its helpers live in the stage packages.
 """
 
 from __future__ import annotations

@@ -275,7 +275,7 @@ def test_an_event_with_a_venue_has_a_location_and_is_not_online():
 
 
 def test_event_times_carry_the_zone_of_the_text():
-    from gazette.importer.plan import event_times
+    from gazette.importer.events import event_times
 
     (event,) = read_layout(ISSUE_TEXT, []).events
     assert event_times(event, "UTC") == ("2024-04-09T10:00:00+02:00", "2024-04-09T11:00:00+02:00")

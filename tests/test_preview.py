@@ -18,7 +18,8 @@ import pytest
 from gazette.diagnostics import ContentError
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, build_site, load_state
-from gazette.serve.preview import GONE, Preview, QuickPages, quick_site
+from gazette.serve.preview import Preview
+from gazette.serve.quick import GONE, QuickPages, quick_site
 from gazette.serve.server import make_server
 from gazette.serve.worker import BuildWorker
 from helpers import SITE_TOML, TAGS_YML, item, make_project

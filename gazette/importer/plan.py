@@ -23,54 +23,17 @@ import re
 from calendar import monthrange
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from difflib import SequenceMatcher
-from zoneinfo import ZoneInfo
 
 from gazette.content.fields import did_you_mean
 from gazette.content.vocab import normalise_tag
-from gazette.importer.layout import Layout, RawEvent, RawItem
+from gazette.importer.dates import first_date
+from gazette.importer.events import event_times, mentioned_tags
+from gazette.importer.layout import Layout, RawItem
 from gazette.importer.prose import to_markdown, urls_in
 from gazette.model import Config, Item, Vocabulary
 from gazette.output.urls import slugify
-
-MONTHS = {
-    m.lower(): n
-    for n, m in enumerate(
-        [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],
-        1,
-    )
-}
-_MONTH = "|".join(m.title() for m in MONTHS)
-_DATE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH}),?\s+(\d{{4}})\b")
-_US_DATE = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}}),\s+(\d{{4}})\b")
-ZONES = {
-    "brussels": "Europe/Brussels",
-    "paris": "Europe/Paris",
-    "berlin": "Europe/Berlin",
-    "cet": "Europe/Brussels",
-    "cest": "Europe/Brussels",
-    "beijing": "Asia/Shanghai",
-    "china": "Asia/Shanghai",
-    "shanghai": "Asia/Shanghai",
-    "london": "Europe/London",
-    "gmt": "Etc/UTC",
-    "utc": "Etc/UTC",
-    "geneva": "Europe/Zurich",
-}
 
 
 @dataclass(frozen=True)
@@ -110,27 +73,6 @@ def issue_dates(issue_id: str) -> tuple[date, str]:
         else (f"{first_name} {year}–{last:%B} {last.year}")
     )
     return last, period
-
-
-def dates_in(text: str) -> list[date]:
-    """Full dates written out (``30 July 2020``, ``December 6, 2021``), in text order."""
-    found = []
-    matches = [(m.start(), m.group(1), m.group(2), m.group(3)) for m in _DATE.finditer(text)]
-    matches += [(m.start(), m.group(2), m.group(1), m.group(3)) for m in _US_DATE.finditer(text)]
-    for _, day, month, year in sorted(matches):
-        try:
-            found.append(date(int(year), MONTHS[month.lower()], int(day)))
-        except ValueError:
-            continue
-    return found
-
-
-def first_date(text: str, around: date | None) -> date | None:
-    """The first date of ``text`` within four months of ``around`` (any, when None)."""
-    for found in dates_in(text):
-        if around is None or abs((found - around).days) <= 122:
-            return found
-    return None
 
 
 def _section_votes(items: tuple[Item, ...]) -> dict[str, Counter]:
@@ -228,49 +170,6 @@ def _slug(title: str, taken: set[str], issue_id: str, existing: dict[str, str]) 
         slug, n = f"{base}-{n}", n + 1
     taken.add(slug)
     return slug
-
-
-def mentioned_tags(text: str, vocabulary: Vocabulary, most: int = 3) -> list[str]:
-    """Known tags whose name or alias the text uses as a word (an event has no hashtags)."""
-    found: list[str] = []
-    for tag in vocabulary.tags:
-        for spelling in (tag.name, *tag.aliases):
-            flags = 0 if len(spelling) <= 4 else re.IGNORECASE
-            if re.search(rf"(?<![\w-]){re.escape(spelling)}(?![\w-])", text, flags):
-                found.append(tag.name)
-                break
-    return found[:most]
-
-
-def event_times(raw: RawEvent, default_zone: str) -> tuple[str, str]:
-    """ISO start and end of an event from text such as
-    ``9:30- 10:30 am Brussels time, Tuesday, 1 December 2020``."""
-    day = first_date(raw.when, date.today()) or next(
-        (date(int(y), MONTHS[m.lower()], int(d)) for d, m, y in _DATE.findall(raw.when)),
-        None,
-    )
-    if day is None:
-        return "", ""
-    zone_name = next(
-        (ZONES[w] for w in re.findall(r"[A-Za-z]+", raw.when.lower()) if w in ZONES),
-        default_zone,
-    )
-    times = re.findall(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", raw.when.split(",")[0], re.I)
-    times = [t for t in times if t[0]]
-    if not times:
-        return day.isoformat(), ""
-    meridiem = next((t[2].lower() for t in reversed(times) if t[2]), "")
-    zone = ZoneInfo(zone_name)
-
-    def moment(hour: str, minute: str) -> datetime:
-        value = int(hour) % 12 + (12 if meridiem == "pm" else 0) if meridiem else int(hour)
-        return datetime(day.year, day.month, day.day, value, int(minute or 0), tzinfo=zone)
-
-    start = moment(*times[0][:2])
-    end = moment(*times[1][:2]) if len(times) > 1 else None
-    if end is not None and end <= start:
-        end += timedelta(hours=12)
-    return start.isoformat(), end.isoformat() if end else ""
 
 
 def make_plan(
