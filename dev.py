@@ -37,7 +37,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".gazette-installed"
 GAZETTE_COMMANDS = ("serve", "build", "check", "new", "import", "init")
 # pip extras of each install profile: build and serve need the runtime only.
-PROFILES = {"runtime": "[import]", "test": "[import,dev]"}
+PROFILES = {"runtime": "[import]", "migrate": "[import,migrate]", "test": "[import,dev]"}
 VENDOR = ROOT / "theme" / "vendor"  # npm packages copied into sites; node_modules is not committed
 LUNR_JS = VENDOR / "node_modules" / "lunr" / "lunr.min.js"
 VENDOR_STAMP = VENDOR / "node_modules" / ".gazette-installed"
@@ -65,7 +65,7 @@ def ensure_venv(profile: str = "runtime") -> None:
         print("Creating .venv ...", file=sys.stderr, flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     have = _installed()
-    if profile in have or (profile == "runtime" and "test" in have):
+    if profile in have or (profile != "test" and "test" in have):
         return
     extra = PROFILES[profile]
     print(
@@ -177,7 +177,8 @@ def main(argv: list[str]) -> int:
     if command not in ("test", *GAZETTE_COMMANDS):
         print(__doc__, file=sys.stderr)
         return 2
-    ensure_venv("test" if command == "test" else "runtime")
+    migrating = command == "import" and rest[:1] in (["pelican"], ["mkdocs"])
+    ensure_venv("test" if command == "test" else "migrate" if migrating else "runtime")
     if command == "test" or _wants_lunr(rest):
         ensure_lunr_js()
     if command == "test":

@@ -12,6 +12,7 @@ compared with other generators on the *same* content:
 * ``gazette`` – a complete Gazette project (see "Content format" in README.md);
 * ``hugo``    – a minimal Hugo site with its own tiny layouts;
 * ``pelican`` – a minimal Pelican site (Markdown with a metadata header).
+* ``mkdocs`` – an MkDocs site with Material's blog plugin (posts with front matter).
 
 Usage::
 
@@ -39,7 +40,7 @@ if __package__ in (None, ""):  # run as a script: make the sibling module import
 else:  # imported as bench.generate
     from . import wordlist as W
 
-FORMATS = ("gazette", "hugo", "pelican")
+FORMATS = ("gazette", "hugo", "pelican", "mkdocs")
 MIN_WORDS, MAX_WORDS = 300, 800
 FIRST_YEAR = 2010
 MAX_ISSUES = 60  # ten years of bimonthly issues: keeps every date in the past
@@ -886,7 +887,48 @@ def write_pelican(archive: Archive, out: Path) -> None:
         write(out / "content" / f"{item.slug}.md", "\n".join(header) + "\n" + item.body)
 
 
-WRITERS = {"gazette": write_gazette, "hugo": write_hugo, "pelican": write_pelican}
+MKDOCS_YML = """\
+site_name: Gazette Benchmark Archive
+site_url: http://localhost:8000/
+theme:
+  name: material
+plugins:
+  - blog
+"""
+
+
+def write_mkdocs(archive: Archive, out: Path) -> None:
+    """The same items as an MkDocs site with Material's blog plugin (posts with YAML
+    front matter: date, categories, tags, slug; an excerpt before <!-- more -->)."""
+    write(out / "mkdocs.yml", MKDOCS_YML)
+    write(out / "docs" / "index.md", "# Gazette Benchmark Archive\n")
+    write(out / "docs" / "blog" / "index.md", "# Blog\n")
+    sections = dict(SECTIONS)
+    for item in archive.items:
+        front = [
+            "---",
+            f"date: {item.date.isoformat()}",
+            f"categories: [{q(sections[item.section])}]",
+            f"tags: [{', '.join(q(t) for t in item.canonical_tags)}]",
+            f"slug: {q(item.slug)}",
+            "---",
+            "",
+            f"# {item.title}",
+            "",
+            item.summary,
+            "",
+            "<!-- more -->",
+            "",
+        ]
+        write(out / "docs" / "blog" / "posts" / f"{item.slug}.md", "\n".join(front) + item.body)
+
+
+WRITERS = {
+    "gazette": write_gazette,
+    "hugo": write_hugo,
+    "pelican": write_pelican,
+    "mkdocs": write_mkdocs,
+}
 
 
 def generate(

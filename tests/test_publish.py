@@ -289,5 +289,8 @@ def test_the_deploy_workflow_installs_no_test_tools_and_restores_the_cache():
     assert "gazette/**" in cache["with"]["key"] and "restore-keys" in cache["with"]
     # dev.py build installs the runtime profile, which holds none of the test tools.
     source = (ROOT / "dev.py").read_text()
-    assert 'PROFILES = {"runtime": "[import]", "test": "[import,dev]"}' in source
-    assert 'ensure_venv("test" if command == "test" else "runtime")' in source
+    assert '"runtime": "[import]"' in source and '"test": "[import,dev]"' in source
+    assert (
+        'ensure_venv("test" if command == "test" else "migrate" if migrating else "runtime")'
+        in source
+    )

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from gazette.content.load import load_config, load_project
 from gazette.content.vocab import parse_glossary
 from gazette.diagnostics import EXIT_CONTENT, EXIT_OK, ContentError, UsageError
 from gazette.importer.layout import Layout, RawItem, hashtags, is_hashtag_line, read_layout
+from gazette.importer.migrate import REDIRECTS, plan_migration
 from gazette.importer.plan import Plan, PlannedFile, make_plan
 from gazette.importer.prose import document_words
 from gazette.model import BuildOptions, Vocabulary
@@ -34,7 +36,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "import", help="import a past issue from its PDF or extracted text into the archive"
     )
-    parser.add_argument("file", type=Path, help="the issue: a .pdf, or a .txt extracted from one")
+    parser.add_argument(
+        "file",
+        type=Path,
+        help="the issue: a .pdf, or a .txt extracted from one; or pelican or mkdocs, then DIR",
+    )
+    parser.add_argument(
+        "site", type=Path, nargs="?", help="with pelican or mkdocs: the old site's folder"
+    )
     parser.add_argument("--project", type=Path, default=Path("."), help="project folder")
     parser.add_argument("--issue", help=f"issue id, {ISSUE_ID} (default: the newest issue)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
@@ -183,7 +192,60 @@ def merged_glossary(
     return text + "# Added by `import`\n" + "\n".join(lines) + "\n", kept
 
 
+def run_migration(args: argparse.Namespace) -> int:
+    """``import pelican DIR`` and ``import mkdocs DIR``: an old site's posts into the archive."""
+    kind, folder = str(args.file), args.site.resolve()
+    if not folder.is_dir():
+        raise UsageError(f"{args.site}: no such folder. Fix: give the folder of the {kind} site")
+    if kind == "pelican":
+        from gazette.importer.pelican import read_pelican as read
+    else:
+        from gazette.importer.mkdocs import read_mkdocs as read
+    old, posts = read(folder)
+    if not posts:
+        raise UsageError(f"{folder}: no posts found. Fix: check the folder and its settings")
+    project = args.project.resolve()
+    plan = plan_migration(posts, old, project)
+    report = {
+        "posts": len(posts),
+        "drafts": sum(p.draft for p in posts),
+        "files": sorted(plan.files),
+        "copies": [target for _, target in plan.copies],
+        "redirects": plan.redirects,
+        "notes": plan.notes,
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.dry_run:
+        if not args.json:
+            for path in sorted(plan.files):
+                print(path)
+        return EXIT_OK
+    replaced = {"site.toml", "content/tags.yml", REDIRECTS}
+    clashes = [
+        path for path in plan.files if path not in replaced and (project / path).exists()
+    ] + [target for _, target in plan.copies if (project / target).exists()]
+    if clashes and not args.force:
+        raise UsageError(
+            "these files exist already: "
+            + ", ".join(clashes[:5])
+            + (" ..." if len(clashes) > 5 else "")
+            + ". Fix: delete them, or pass --force"
+        )
+    writes = [(project / path, text) for path, text in plan.files.items()]
+    write_all(project, writes)
+    for source, target in plan.copies:
+        (project / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, project / target)
+    print(f"Imported {len(posts)} posts from {folder} into {project}", file=sys.stderr)
+    return _check(project)
+
+
 def run_import(args: argparse.Namespace) -> int:
+    if str(args.file) in ("pelican", "mkdocs") and args.site is not None:
+        return run_migration(args)
     project = args.project.resolve()
     config = load_config(project)
     try:
