@@ -192,6 +192,12 @@ def merged_glossary(
     return text + "# Added by `import`\n" + "\n".join(lines) + "\n", kept
 
 
+def refuse_clashes(clashes: list[str], fix: str) -> None:
+    """A real run never overwrites: name the files that exist, and stop (exit 2)."""
+    more = " ..." if len(clashes) > 5 else ""
+    raise UsageError(f"these files exist already: {', '.join(clashes[:5])}{more}. Fix: {fix}")
+
+
 def run_migration(args: argparse.Namespace) -> int:
     """``import pelican DIR`` and ``import mkdocs DIR``: an old site's posts into the archive."""
     kind, folder = str(args.file), args.site.resolve()
@@ -228,12 +234,7 @@ def run_migration(args: argparse.Namespace) -> int:
         path for path in plan.files if path not in replaced and (project / path).exists()
     ] + [target for _, target in plan.copies if (project / target).exists()]
     if clashes and not args.force:
-        raise UsageError(
-            "these files exist already: "
-            + ", ".join(clashes[:5])
-            + (" ..." if len(clashes) > 5 else "")
-            + ". Fix: delete them, or pass --force"
-        )
+        refuse_clashes(clashes, "delete them, or pass --force")
     writes = [(project / path, text) for path, text in plan.files.items()]
     write_all(project, writes)
     for source, target in plan.copies:
@@ -294,12 +295,7 @@ def run_import(args: argparse.Namespace) -> int:
         return EXIT_OK
     clashes = [f.path for f in files if (project / f.path).exists()]
     if clashes and not args.force:
-        raise UsageError(
-            "these files exist already: "
-            + ", ".join(clashes[:5])
-            + (" ..." if len(clashes) > 5 else "")
-            + ". Fix: import into another --issue, delete them, or pass --force"
-        )
+        refuse_clashes(clashes, "import into another --issue, delete them, or pass --force")
     writes = [(project / f.path, f.text) for f in files]
     if args.add_tags and plan.unknown_tags:
         tags_yml = project / "content" / "tags.yml"
