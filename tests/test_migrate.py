@@ -164,3 +164,22 @@ def test_a_generated_site_moves_in_with_every_post_and_old_url(tmp_path, kind):
     assert len(items_of(project)) == 120
     if kind == "mkdocs":  # Pelican's generated URLs are Gazette's own: nothing to redirect
         assert follow_every_redirect(project, "/") == 120
+
+
+def test_mkdocs_yml_is_read_with_inherit_and_env(tmp_path, monkeypatch):
+    """MkDocs' own loader: INHERIT merges a base file, !ENV reads the environment."""
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "mkdocs", site)
+    (site / "base.yml").write_text("site_url: https://base.example.org/\nplugins:\n  - blog\n")
+    (site / "mkdocs.yml").write_text(
+        "INHERIT: base.yml\nsite_name: !ENV [NOTES_TITLE, 'Fallback title']\n"
+    )
+    monkeypatch.setenv("NOTES_TITLE", "Notes from the environment")
+    from gazette.importer.mkdocs import read_mkdocs
+
+    old, posts = read_mkdocs(site)
+    assert old.title == "Notes from the environment" and old.url == "https://base.example.org/"
+    assert {p.old_url for p in posts if not p.draft} == {
+        "blog/2024/02/12/a-new-national-standards-plan/",
+        "blog/2024/03/20/ccc-catalogue/",
+    }  # Material's default post_url_date_format, yyyy/MM/dd
