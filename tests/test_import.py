@@ -408,3 +408,33 @@ def test_golden_the_import_of_the_generated_pdf_and_its_pages(tmp_path):
     ).read_text("utf-8")
     assert "/tags/standardisation/" in item
     assert "https://www.example.org/quantum/committee-2024-notice.html" in item
+
+
+@pytest.mark.parametrize(
+    "variant, floor",
+    [
+        ("no indentation", 1.0),
+        ("CRLF line ends", 1.0),
+        ("no trailing spaces", 1.0),
+        ("no blank lines", 0.85),
+    ],
+)
+def test_seed_003_survives_other_extraction_tools(tmp_path, variant, floor):
+    """Other PDF-to-text tools keep less of the layout: no title indent, CRLF, no
+    trailing spaces, or no blank lines at all. Item boundaries must hold."""
+    import re as regex
+
+    text = seed("003").read_text("utf-8")
+    changed = {
+        "no indentation": "\n".join(line.lstrip() for line in text.split("\n")),
+        "CRLF line ends": text.replace("\n", "\r\n"),
+        "no trailing spaces": "\n".join(line.rstrip() for line in text.split("\n")),
+        "no blank lines": regex.sub(r"\n\s*\n", "\n", text),
+    }[variant]
+    source = tmp_path / "issue.txt"
+    source.write_bytes(changed.encode("utf-8"))
+    project = sample_copy(tmp_path, drop_issue="2020-08")
+    done = gazette_import(project, str(source), "--issue", "2020-08", "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    scores = score(json.loads(done.stdout), json.loads(TRUTH.read_text("utf-8")))
+    assert scores["items F1"] >= floor and scores["events"] == 1.0

@@ -32,6 +32,7 @@ TRAILER = re.compile(
     re.IGNORECASE,
 )
 TAKEAWAYS = re.compile(r"^\s*takeaways\s*$", re.IGNORECASE)
+_ENDS_SENTENCE = re.compile(r"[.;:!?。][\"”’)]?\s*$")
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,14 @@ def _title_block(
             continue
         found.append(text)
         kept.append(i)
-    if len(found) > 1 and not indented and found[0].endswith((".", ";", ":")):
-        found, kept = found[1:], kept[1:]  # the last line of the previous item's body
+    if not indented:  # the title is the lines after the last one that ends a sentence
+        ends = [
+            n for n, text in enumerate(found) if _ENDS_SENTENCE.search(text) or _URL.search(text)
+        ]
+        if ends and ends[-1] < len(found) - 1:
+            found, kept = found[ends[-1] + 1 :], kept[ends[-1] + 1 :]
+        if len(found) > 3:
+            found, kept = found[-3:], kept[-3:]
     return (kept[0] if kept else at), found
 
 
