@@ -95,6 +95,8 @@ def test_pelican_site_moves_in_whole(tmp_path):
     tags = yaml.safe_load((project / "content/tags.yml").read_text("utf-8"))["tags"]
     assert tags["Grid"]["aliases"] == ["grid"] and tags["Energy"]["aliases"] == ["energy"]
     assert follow_every_redirect(project) == 3  # the draft has no public URL
+    assert (project / "imported-pages/about.md").read_text("utf-8").startswith("# About")
+    assert "small group of engineers" in (project / "site.toml").read_text("utf-8")
     assert (project / "site/posts/2024/grid-codes-revised.html").is_file()
 
 
@@ -119,8 +121,12 @@ def test_mkdocs_blog_moves_in_whole(tmp_path):
     ccc_text = items["ccc-catalogue"].read_text("utf-8")
     assert "**Before**" in ccc_text and ":material-" not in ccc_text
     assert front(items["draft-ideas-for-the-next-note"])["draft"] is True
-    for note in ("admonition", "content tab", "icons dropped", "pages not imported"):
+    for note in ("admonition", "content tab", "icons dropped", "ordinary page(s) kept"):
         assert note in done.stderr
+    assert "Short notes on standards work" in (project / "imported-pages/index.md").read_text()
+    assert 'about = "Short notes on standards work, published as a blog."' in (
+        project / "site.toml"
+    ).read_text("utf-8")
     assert follow_every_redirect(project) == 2
     assert (project / "site/blog/2024/03/ccc-catalogue/index.html").is_file()
 

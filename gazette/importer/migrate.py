@@ -15,7 +15,11 @@ What maps to what:
   one tag);
 - every published post's **old URL** goes into ``content/redirects.yml``, and
   the ``redirects`` plugin writes a page there that sends readers on;
-- **static files** the posts use are copied under ``theme/static/imported/``.
+- **static files** the posts use are copied under ``theme/static/imported/``;
+- **ordinary pages** (not posts) are kept as Markdown in ``imported-pages/``
+  (outside ``content/``, so the build ignores them) for the editor to place:
+  Gazette has no free-standing pages; the home or about page's first
+  paragraph becomes ``about`` in a new ``site.toml``.
 
 A project folder without ``site.toml`` gets one from the old site's name, URL,
 time zone and language. Writes are all-or-none and never overwrite (unless
@@ -36,6 +40,7 @@ from gazette.importer.dates import MONTHS
 from gazette.output.urls import SLUG, slugify
 
 REDIRECTS = "content/redirects.yml"
+PAGES = "imported-pages"
 STATIC = "theme/static/imported"
 
 
@@ -63,6 +68,10 @@ class OldSite:
     timezone: str = "UTC"
     language: str = "en"
     statics: tuple[tuple[Path, str], ...] = ()  # (file, path under theme/static/imported)
+    # Ordinary pages (not posts): (name, Markdown). Gazette has no free-standing
+    # pages, so their text is kept in PAGES for the editor to place.
+    pages: tuple[tuple[str, str], ...] = ()
+    about: str = ""  # the home or about page's first paragraph, for site.about
 
 
 @dataclass
@@ -85,6 +94,7 @@ description = {description}
 base_url = {url}
 language = {language}
 timezone = {timezone}
+about = {about}
 
 {sections}
 [plugins.items]
@@ -183,6 +193,7 @@ def plan_migration(posts: list[Post], old: OldSite, project: Path) -> Migration:
             ),
             language=json.dumps(old.language or "en"),
             timezone=json.dumps(old.timezone or "UTC"),
+            about=json.dumps(old.about),
             sections=_section_block(new_sections),
         )
     elif new_sections:
@@ -279,6 +290,13 @@ def plan_migration(posts: list[Post], old: OldSite, project: Path) -> Migration:
     if not (project / "content" / "glossary.yml").is_file():
         plan.files["content/glossary.yml"] = "# Abbreviations: ABBR: what it stands for\n{}\n"
     plan.copies = [(source, f"{STATIC}/{target}") for source, target in old.statics]
+    for name, markdown in old.pages:
+        plan.files[f"{PAGES}/{name}"] = markdown.strip() + "\n"
+    if old.pages:
+        plan.notes.append(
+            f"{len(old.pages)} ordinary page(s) kept in {PAGES}/ (Gazette has issues and items, "
+            "no free-standing pages): place their text, e.g. in site.toml's about"
+        )
     return plan
 
 

@@ -12,7 +12,8 @@ heading) and the excerpt before ``<!-- more -->`` as the summary.
 Material syntax: an admonition (``!!! note "Title"``, ``??? tip``) becomes a
 quote with its title in bold; content tabs (``=== "Label"``) become a bold
 label and their text; icons (``:material-...:``) are dropped. Each is reported
-per file. Ordinary pages (not posts) are listed as not imported.
+per file. Ordinary pages (not posts) are kept as Markdown for the editor
+(``migrate.PAGES``).
 """
 
 from __future__ import annotations
@@ -168,25 +169,23 @@ def read_mkdocs(folder: Path) -> tuple[OldSite, list[Post]]:
                 notes=tuple(notes),
             )
         )
-    pages = [
-        p.relative_to(folder).as_posix()
-        for p in sorted(docs.rglob("*.md"))
-        if not p.is_relative_to(posts_folder) and not p.is_relative_to(docs / blog_dir)
-    ]
-    if pages and posts:
-        posts[0] = Post(
-            **{
-                **posts[0].__dict__,
-                "notes": (
-                    *posts[0].notes,
-                    f"pages not imported (Gazette has no free pages): {', '.join(pages)}",
-                ),
-            }
-        )
+    pages = []
+    about = ""
+    for page in sorted(docs.rglob("*.md")):
+        if page.is_relative_to(posts_folder) or page.is_relative_to(docs / blog_dir):
+            continue
+        markdown, _ = convert_material(frontmatter.loads(page.read_text("utf-8")).content)
+        name = page.relative_to(docs).as_posix()
+        pages.append((name, markdown))
+        if name in ("index.md", "about.md") and not about:
+            paragraphs = [p for p in markdown.split("\n\n") if p.strip() and not p.startswith("#")]
+            about = " ".join(paragraphs[0].split()) if paragraphs else ""
     theme = config.get("theme") if isinstance(config.get("theme"), dict) else {}
     site = OldSite(
         title=str(config.get("site_name", "")),
         url=str(config.get("site_url", "") or ""),
         language=str(theme.get("language", "en") if theme else "en"),
+        pages=tuple(pages),
+        about=about,
     )
     return site, posts

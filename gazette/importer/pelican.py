@@ -50,7 +50,7 @@ def _day(value: object) -> date | None:
 def read_pelican(folder: Path) -> tuple[OldSite, list[Post]]:
     try:
         from markdownify import markdownify
-        from pelican.contents import Article
+        from pelican.contents import Article, Page
         from pelican.readers import Readers
         from pelican.settings import read_settings
     except ImportError:
@@ -139,11 +139,28 @@ def read_pelican(folder: Path) -> tuple[OldSite, list[Post]]:
             )
             for p in posts
         ]
+    pages = []
+    about = ""
+    for folder_ in pages_dirs:
+        for path in sorted(folder_.rglob("*")) if folder_.is_dir() else []:
+            if not path.is_file() or path.suffix not in extensions:
+                continue
+            relative = path.relative_to(content).as_posix()
+            page = readers.read_file(
+                base_path=str(content), path=relative, content_class=Page, context={}
+            )
+            markdown = markdownify(page._content or "", heading_style="ATX", bullets="-").strip()
+            slug = item_slug(_text(page.metadata.get("slug")), page.title)
+            pages.append((f"{slug}.md", f"# {page.title}\n\n{markdown}"))
+            if slug == "about" and not about:
+                about = " ".join(markdown.split("\n\n")[0].split())
     site = OldSite(
         title=_text(settings.get("SITENAME")),
         url=_text(settings.get("SITEURL")),
         timezone=_text(settings.get("TIMEZONE")) or "UTC",
         language=_text(settings.get("DEFAULT_LANG")) or "en",
         statics=copies,
+        pages=tuple(pages),
+        about=about,
     )
     return site, posts
