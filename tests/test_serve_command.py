@@ -233,6 +233,66 @@ def test_kill_of_dev_py_serve_leaves_no_server_on_the_port(tmp_path):
         assert port_is_free(served.port)
 
 
+def _children(pid: int) -> set[int]:
+    """Every descendant of ``pid`` (Linux's /proc), however deep."""
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == pid:
+                child = int(entry.name)
+                found |= {child} | _children(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+SLOW_PLUGIN = """\
+import time
+from pathlib import Path
+
+
+def link(site, **kwargs):
+    if (Path(site.config.project) / "slow").exists():  # a rebuild that never ends
+        time.sleep(120)
+    return None
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux's /proc")
+def test_a_killed_server_takes_its_build_process_with_it(tmp_path):
+    """kill -9 of the server while its build process is in the middle of a rebuild
+    (here a plugin that sleeps; once, an indexer that had been killed): the build
+    process must not live on."""
+    project = two_items(tmp_path)
+    (project / "plugins").mkdir()
+    (project / "plugins/slow.py").write_text(SLOW_PLUGIN)
+    config = project / "site.toml"
+    config.write_text(config.read_text() + "[plugins.slow]\n")
+    with serve(project) as served:
+        (project / "slow").write_text("")
+        page = project / "content/items/a.md"
+        page.write_text(page.read_text().replace("Body text.", "Body text, edited."))
+        time.sleep(1.5)  # the rebuild is asleep in the build process
+        helpers = _children(served.process.pid)
+        assert helpers, "serve started no build process"
+        served.process.send_signal(signal.SIGKILL)
+        served.process.wait(10)
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in helpers if _alive(pid)]
+
+
 def test_ctrl_c_stops_serve_without_a_traceback(tmp_path):
     project = two_items(tmp_path)
     with serve(project, command=(sys.executable, str(ROOT / "dev.py"))) as served:

@@ -11,8 +11,10 @@ The worker is started once and kept for the session: it reads one
 ``BuildRequest`` at a time from a pipe, runs ``build_site`` and sends back an
 ``Outcome``. It runs at a lower priority (``nice`` 10), so that on a busy
 machine the preview is scheduled first. It ignores SIGINT (Ctrl-C in the
-terminal stops the server, which stops the worker), and it ends by itself
-when the pipe closes, so a killed server never leaves it running.
+terminal stops the server, which stops the worker), it ends by itself when
+the pipe closes, and Linux kills it when the server dies (``child_setup``:
+``PR_SET_PDEATHSIG``), even in the middle of a build, so a killed server never
+leaves it running.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from gazette.diagnostics import ContentError, Diagnostic, UsageError
+from gazette.parallel import child_setup
 from gazette.pipeline import BuildRequest, build_site
 
 STOP = None  # sent instead of a request: the worker exits
@@ -59,7 +62,9 @@ def _exit(signum: int, frame: object) -> None:
     raise SystemExit(1)  # unwinds the build: its writer is stopped, its lock let go
 
 
-def _serve_requests(conn: Connection) -> None:
+def _serve_requests(conn: Connection, parent: int = 0) -> None:
+    if parent:
+        child_setup(parent)  # dies with the server, even in the middle of a build
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit)
     with contextlib.suppress(OSError):
@@ -99,7 +104,7 @@ class BuildWorker:
             context = multiprocessing.get_context("spawn")
             ours, theirs = context.Pipe()
             process = context.Process(
-                target=_serve_requests, args=(theirs,), name="gazette-serve-build"
+                target=_serve_requests, args=(theirs, os.getpid()), name="gazette-serve-build"
             )
             process.start()
             theirs.close()
