@@ -438,3 +438,23 @@ def test_seed_003_survives_other_extraction_tools(tmp_path, variant, floor):
     assert done.returncode == 0, done.stderr
     scores = score(json.loads(done.stdout), json.loads(TRUTH.read_text("utf-8")))
     assert scores["items F1"] >= floor and scores["events"] == 1.0
+
+
+def test_add_tags_works_on_the_empty_vocabulary_init_writes(tmp_path):
+    """init writes ``tags: {}``; new tags must turn it into a block mapping."""
+    from pdf_issue import issue_text
+
+    archive = tmp_path / "archive"
+    made = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "init", str(archive), "--title", "T"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert made.returncode == 0, made.stderr
+    source = tmp_path / "issue.txt"
+    source.write_text(issue_text(), "utf-8")
+    done = gazette_import(archive, str(source), "--issue", "2024-03", "--add-tags")
+    assert done.returncode == 0, done.stderr
+    assert "passes `build --strict`" in done.stderr
+    assert "{}" not in (archive / "content/tags.yml").read_text("utf-8").split("tags:")[-1]

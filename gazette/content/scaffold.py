@@ -64,6 +64,27 @@ def _check(
     return tags, problems
 
 
+def front_matter(fields: dict) -> str:
+    """Front matter in the archive's own style, for files Gazette writes (``import``):
+    strings double-quoted (JSON strings are valid YAML scalars, so any text is
+    safe), dates and numbers bare, ``tags`` as a flow list, other lists as block lists."""
+    lines = ["---"]
+    for key, value in fields.items():
+        if isinstance(value, bool):
+            lines.append(f"{key}: {'true' if value else 'false'}")
+        elif isinstance(value, date):
+            lines.append(f"{key}: {value.isoformat()}")
+        elif isinstance(value, int):
+            lines.append(f"{key}: {value}")
+        elif isinstance(value, list) and key == "tags":
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+        elif isinstance(value, list):
+            lines += [f"{key}:", *(f"  - {v}" for v in value)]
+        else:
+            lines.append(f"{key}: {json.dumps(str(value), ensure_ascii=False)}")
+    return "\n".join(lines) + "\n---\n"
+
+
 def render_item(title: str, day: str, issue: str, section: str, tags: tuple[str, ...]) -> str:
     # JSON strings are valid double-quoted YAML scalars, so any title is safe.
     return (

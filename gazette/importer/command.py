@@ -23,7 +23,7 @@ from gazette.content.load import load_config, load_project
 from gazette.content.vocab import parse_glossary
 from gazette.diagnostics import EXIT_CONTENT, EXIT_OK, ContentError, UsageError
 from gazette.importer.layout import Layout, RawItem, hashtags, is_hashtag_line, read_layout
-from gazette.importer.migrate import REDIRECTS, plan_migration
+from gazette.importer.migrate import REDIRECTS, NewTag, plan_migration, with_new_tags
 from gazette.importer.plan import Plan, PlannedFile, make_plan
 from gazette.importer.prose import document_words
 from gazette.model import BuildOptions, Vocabulary
@@ -152,24 +152,22 @@ def write_all(project: Path, files: list[tuple[Path, str]]) -> None:
             temporary.unlink(missing_ok=True)
 
 
-def _tags_yml_addition(plan: Plan, vocabulary: Vocabulary) -> str:
+def new_tags(plan: Plan, vocabulary: Vocabulary) -> list[NewTag]:
     """Entries for the unknown hashtags, each in the group of the section of its first
     item (when the vocabulary has groups), else of the nearest known tag."""
     groups = [g.id for g in vocabulary.groups]
     sections = {f.title: f.section for f in plan.files}
-    lines = ["", "  # Added by `import` from hashtags of the newsletter; check them."]
+    entries = []
     for tag, titles in plan.unknown_tags.items():
-        near = plan.proposals.get(tag)
-        lines.append(f"  {json.dumps(tag)}:")
+        near = plan.proposals.get(tag, "")
+        group = ""
         if groups:
             nearest = vocabulary.by_name[near].group if near in vocabulary.by_name else ""
             section = sections.get(titles[0], "")
             group = section if section in groups else nearest if nearest in groups else groups[0]
-            lines.append(f"    group: {group}")
-        lines.append(f"    description: {json.dumps('Imported hashtag #' + tag + '.')}")
-        if near:
-            lines.append(f"    # close to {near}: make it an alias there if it means the same")
-    return "\n".join(lines) + "\n"
+        comment = f"close to {near}: make it an alias there if it means the same" if near else ""
+        entries.append(NewTag(tag, group, (), f"Imported hashtag #{tag}.", comment))
+    return entries
 
 
 def merged_glossary(
@@ -188,6 +186,7 @@ def merged_glossary(
     lines = [
         f"{json.dumps(a, ensure_ascii=False)}: {json.dumps(e, ensure_ascii=False)}" for a, e in new
     ]
+    current = re.sub(r"^\{\}\s*$", "", current, flags=re.M)  # init's empty mapping
     text = current.rstrip("\n") + ("\n" if current.strip() else "")
     return text + "# Added by `import`\n" + "\n".join(lines) + "\n", kept
 
@@ -299,10 +298,8 @@ def run_import(args: argparse.Namespace) -> int:
     writes = [(project / f.path, f.text) for f in files]
     if args.add_tags and plan.unknown_tags:
         tags_yml = project / "content" / "tags.yml"
-        current = tags_yml.read_text("utf-8") if tags_yml.is_file() else "tags:\n"
-        writes.append(
-            (tags_yml, current.rstrip("\n") + "\n" + _tags_yml_addition(plan, loaded.vocabulary))
-        )
+        current = tags_yml.read_text("utf-8") if tags_yml.is_file() else ""
+        writes.append((tags_yml, with_new_tags(current, new_tags(plan, loaded.vocabulary))))
     glossary_text, kept = merged_glossary(project, plan.abbreviations)
     for abbr, old, new in kept:
         print(

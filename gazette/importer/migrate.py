@@ -29,12 +29,14 @@ time zone and language. Writes are all-or-none and never overwrite (unless
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from gazette.content.load import read_yaml
+from gazette.content.scaffold import front_matter
 from gazette.content.vocab import normalise_tag, parse_vocabulary
 from gazette.importer.dates import MONTHS
 from gazette.output.urls import SLUG, slugify
@@ -59,6 +61,39 @@ class Post:
     old_url: str = ""  # the path the old site served it at
     series: str = ""
     notes: tuple[str, ...] = ()  # what could not be converted
+
+
+@dataclass(frozen=True)
+class NewTag:
+    """A tag an import adds to ``tags.yml``."""
+
+    name: str
+    group: str = ""  # required when the vocabulary has groups
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    comment: str = ""
+
+
+def with_new_tags(current: str, entries: list[NewTag]) -> str:
+    """``tags.yml`` text with ``entries`` added under ``tags:`` (created, or made a block
+    mapping when it is the empty ``tags: {}`` that ``init`` writes)."""
+    text = current.rstrip("\n")
+    if re.search(r"^tags:\s*\{\}\s*$", text, re.M):
+        text = re.sub(r"^tags:\s*\{\}\s*$", "tags:", text, count=1, flags=re.M)
+    elif not re.search(r"^tags:\s*$", text, re.M):
+        text = (text + "\n" if text else "") + "tags:"
+    lines = [text, "  # Added by `import`; check them."]
+    for entry in entries:
+        lines.append(f"  {json.dumps(entry.name, ensure_ascii=False)}:")
+        if entry.group:
+            lines.append(f"    group: {entry.group}")
+        if entry.aliases:
+            lines.append(f"    aliases: {json.dumps(list(entry.aliases), ensure_ascii=False)}")
+        if entry.description:
+            lines.append(f"    description: {json.dumps(entry.description, ensure_ascii=False)}")
+        if entry.comment:
+            lines.append(f"    # {entry.comment}")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -141,22 +176,6 @@ def _tag_names(
     return names, new
 
 
-def _front(fields: dict) -> str:
-    lines = ["---"]
-    for key, value in fields.items():
-        if isinstance(value, bool):
-            lines.append(f"{key}: {'true' if value else 'false'}")
-        elif isinstance(value, date | datetime):
-            lines.append(f"{key}: {value.isoformat()}")
-        elif isinstance(value, int):
-            lines.append(f"{key}: {value}")
-        elif isinstance(value, list):
-            lines.append(f"{key}: [{', '.join(json.dumps(v, ensure_ascii=False) for v in value)}]")
-        else:
-            lines.append(f"{key}: {json.dumps(str(value), ensure_ascii=False)}")
-    return "\n".join(lines) + "\n---\n"
-
-
 def item_slug(slug: str, title: str) -> str:
     return slug if SLUG.fullmatch(slug or "") else (slugify(slug or title) or "post")
 
@@ -210,17 +229,9 @@ def plan_migration(posts: list[Post], old: OldSite, project: Path) -> Migration:
     tags_yml = project / "content" / "tags.yml"
     current_tags = tags_yml.read_text("utf-8") if tags_yml.is_file() else ""
     if new_tags:
-        groups = list(vocabulary.groups) if vocabulary is not None else []
-        lines = [] if current_tags.strip() else ["tags:"]
-        for name, aliases in new_tags.items():
-            lines.append(f"  {json.dumps(name, ensure_ascii=False)}:")
-            if groups:
-                lines.append(f"    group: {groups[0].id}")
-            if aliases:
-                spelled = ", ".join(json.dumps(a, ensure_ascii=False) for a in aliases)
-                lines.append(f"    aliases: [{spelled}]")
-        text = current_tags.rstrip("\n") + ("\n" if current_tags.strip() else "")
-        plan.files["content/tags.yml"] = text + "\n".join(lines) + "\n"
+        group = vocabulary.groups[0].id if vocabulary is not None and vocabulary.groups else ""
+        entries = [NewTag(name, group, tuple(aliases)) for name, aliases in new_tags.items()]
+        plan.files["content/tags.yml"] = with_new_tags(current_tags, entries)
     existing_issues = {p.stem for p in (project / "content" / "issues").glob("*.md")}
     months = sorted({(p.date.year, p.date.month) for p in posts})
     number = len(existing_issues)
@@ -231,7 +242,7 @@ def plan_migration(posts: list[Post], old: OldSite, project: Path) -> Migration:
         number += 1
         last = max(p.date for p in posts if (p.date.year, p.date.month) == (year, month))
         plan.files[f"content/issues/{issue_id}.md"] = (
-            _front(
+            front_matter(
                 {
                     "id": issue_id,
                     "number": number,
@@ -267,7 +278,7 @@ def plan_migration(posts: list[Post], old: OldSite, project: Path) -> Migration:
         if post.series:
             previous_in_series[post.series] = slug
         plan.files[f"content/items/{fields['issue']}/{slug}.md"] = (
-            _front(fields) + "\n" + post.body.strip() + "\n"
+            front_matter(fields) + "\n" + post.body.strip() + "\n"
         )
         new_url = f"/items/{slug}/"
         old_path = post.old_url.strip("/")

@@ -18,7 +18,6 @@ Front matter follows the project, not the newsletter's spelling:
 
 from __future__ import annotations
 
-import json
 import re
 from calendar import monthrange
 from collections import Counter
@@ -27,6 +26,7 @@ from datetime import date, datetime
 from difflib import SequenceMatcher
 
 from gazette.content.fields import did_you_mean
+from gazette.content.scaffold import front_matter
 from gazette.content.vocab import normalise_tag
 from gazette.importer.dates import first_date
 from gazette.importer.events import event_times, mentioned_tags
@@ -129,27 +129,6 @@ def _summary(raw: RawItem, body: str, takeaways: dict[str, str]) -> str:
     return sentence[:297] + "..." if len(sentence) > 300 else sentence
 
 
-def _front(fields: dict) -> str:
-    """Front matter in the archive's own style: quoted strings, tags as a flow list,
-    sources as a block list (JSON strings are YAML double-quoted strings)."""
-    lines = ["---"]
-    for key, value in fields.items():
-        if isinstance(value, bool):
-            lines.append(f"{key}: {'true' if value else 'false'}")
-        elif isinstance(value, date):
-            lines.append(f"{key}: {value.isoformat()}")
-        elif isinstance(value, int):
-            lines.append(f"{key}: {value}")
-        elif isinstance(value, list) and key == "tags":
-            lines.append(f"{key}: [{', '.join(json.dumps(v, ensure_ascii=False) for v in value)}]")
-        elif isinstance(value, list):
-            lines.append(f"{key}:")
-            lines += [f"  - {v}" for v in value]
-        else:
-            lines.append(f"{key}: {json.dumps(str(value), ensure_ascii=False)}")
-    return "\n".join(lines) + "\n---\n"
-
-
 def edges(body: str) -> tuple[str, str]:
     """The first and last three words of a body: tokens between spaces, URLs and
     Markdown marks left out, punctuation at either end stripped."""
@@ -222,7 +201,7 @@ def make_plan(
         files.append(
             PlannedFile(
                 f"content/items/{issue_id}/{slug}.md",
-                _front(fields) + "\n" + body,
+                front_matter(fields) + "\n" + body,
                 raw.title,
                 section,
                 tuple(tags),
@@ -261,7 +240,7 @@ def make_plan(
         files.append(
             PlannedFile(
                 f"content/items/{issue_id}/{slug}.md",
-                _front(fields) + "\n" + body,
+                front_matter(fields) + "\n" + body,
                 raw.title,
                 event_section,
                 tuple(fields["tags"]),
@@ -289,7 +268,7 @@ def make_plan(
         0,
         PlannedFile(
             f"content/issues/{issue_id}.md",
-            _front(issue_fields) + intro + "\n",
+            front_matter(issue_fields) + intro + "\n",
             issue_fields["title"],
             "",
             (),
