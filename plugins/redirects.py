@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,8 +146,3 @@ def outputs(site: Site, *, urls: Urls, **kwargs: Any) -> Iterator[StaticFile | D
         yield StaticFile(url, page.encode())
     if problems:
         raise ContentError(problems)
-
-
-def redirect_targets(site: Site) -> Mapping[str, str]:
-    """Old path -> new URL (for tests and tools)."""
-    return {old: new for old, new, _ in read_redirects(site)[0]}

@@ -166,3 +166,46 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 NO_CHROMIUM = "Debian's chromium is not installed (python3 dev.py test installs it)"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its relative path, with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def _proc_stat(pid: int | str) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (state, ppid, pgrp, ...)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not count)."""
+    fields = _proc_stat(pid)
+    return bool(fields) and fields[0] != "Z"
+
+
+def process_children(pid: int) -> set[int]:
+    """Every descendant of ``pid``, however deep (Linux's /proc)."""
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        fields = _proc_stat(entry.name) if entry.name.isdigit() else []
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found |= {int(entry.name)} | process_children(int(entry.name))
+    return found
+
+
+def process_group(pgid: int) -> list[int]:
+    """The live processes of process group ``pgid`` (Linux's /proc)."""
+    return [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit()
+        and len(fields := _proc_stat(entry.name)) > 2
+        and fields[0] != "Z"
+        and int(fields[2]) == pgid
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import item
+from helpers import item, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ("init", "new", "check", "build", "serve", "import")
@@ -25,12 +25,6 @@ def gazette(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
         stdin=subprocess.DEVNULL,
         timeout=300,
     )
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
 
 
 def test_init_makes_an_archive_that_builds_strictly_and_explains_itself(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SITE_TOML, item, make_project
+from helpers import SITE_TOML, item, make_project, process_group, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = "[plugins.tags]\n[plugins.glossary]\n[plugins.feeds]\n[plugins.sitemap]\n"
@@ -49,12 +49,6 @@ def sources(p: Path) -> dict[Path, bytes]:
         f: f.read_bytes()
         for f in p.rglob("*")
         if f.is_file() and ".gazette-cache" not in f.relative_to(p).parts
-    }
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        f.relative_to(folder).as_posix(): f.read_bytes() for f in folder.rglob("*") if f.is_file()
     }
 
 
@@ -267,22 +261,6 @@ def test_error_order_output_is_not_written_on_failure(tmp_path):
 # --------------------------------------------------------------------------- never stuck
 
 
-def _group(pgid: int) -> list[str]:
-    """Live (not zombie) processes of process group ``pgid``, from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            found.append(stat.split(")")[0] + ")")
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux's /proc")
 def test_never_stuck_a_killed_build_leaves_no_helper_and_no_lock(tmp_path):
     """SIGKILL of the build at moments in each stage (parse pool, Markdown pool, writer,
@@ -309,9 +287,9 @@ def test_never_stuck_a_killed_build_leaves_no_helper_and_no_lock(tmp_path):
         build.send_signal(signal.SIGKILL)
         build.wait()
         deadline = time.monotonic() + 10
-        while _group(build.pid) and time.monotonic() < deadline:
+        while process_group(build.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _group(build.pid) == [], f"helpers outlived a build killed after {delay} s"
+        assert process_group(build.pid) == [], f"helpers outlived a build killed after {delay} s"
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
 

@@ -51,6 +51,12 @@ NASTY = st.one_of(
     st.text(max_size=40),
     st.lists(st.sampled_from(_PIECES), max_size=12).map("".join),
 )
+# Each example builds a project: no deadline, and the module-scoped folder is reused.
+BUILDS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 FIELDS = ("title", "summary", "section", "issue", "date", "slug", "tags", "sources")
 
 
@@ -89,11 +95,7 @@ def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("hostile")
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@BUILDS
 @given(field=st.sampled_from(FIELDS), value=NASTY)
 def test_property_any_front_matter_value_gives_an_error_or_a_valid_site(workdir, field, value):
     project = workdir / "front-matter"
@@ -108,11 +110,7 @@ def test_property_any_front_matter_value_gives_an_error_or_a_valid_site(workdir,
 SITE_FIELDS = ("title", "description", "about", "language", "timezone", "base_url", "domain")
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@BUILDS
 @given(key=st.sampled_from(SITE_FIELDS), value=NASTY)
 def test_property_any_site_toml_value_gives_an_error_or_a_valid_site(workdir, key, value):
     project = workdir / "config"

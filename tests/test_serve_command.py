@@ -25,7 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CHROMIUM, NO_CHROMIUM, item, make_project
+from helpers import (
+    CHROMIUM,
+    NO_CHROMIUM,
+    item,
+    make_project,
+    process_alive,
+    process_children,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30.0
@@ -233,29 +240,6 @@ def test_kill_of_dev_py_serve_leaves_no_server_on_the_port(tmp_path):
         assert port_is_free(served.port)
 
 
-def _children(pid: int) -> set[int]:
-    """Every descendant of ``pid`` (Linux's /proc), however deep."""
-    found: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if parent == pid:
-                child = int(entry.name)
-                found |= {child} | _children(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
 SLOW_PLUGIN = """\
 import time
 from pathlib import Path
@@ -283,14 +267,14 @@ def test_a_killed_server_takes_its_build_process_with_it(tmp_path):
         page = project / "content/items/a.md"
         page.write_text(page.read_text().replace("Body text.", "Body text, edited."))
         time.sleep(1.5)  # the rebuild is asleep in the build process
-        helpers = _children(served.process.pid)
+        helpers = process_children(served.process.pid)
         assert helpers, "serve started no build process"
         served.process.send_signal(signal.SIGKILL)
         served.process.wait(10)
         deadline = time.monotonic() + 5
-        while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+        while any(process_alive(pid) for pid in helpers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not [pid for pid in helpers if _alive(pid)]
+        assert not [pid for pid in helpers if process_alive(pid)]
 
 
 def test_ctrl_c_stops_serve_without_a_traceback(tmp_path):

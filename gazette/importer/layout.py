@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 _JUNK = re.compile(r"^\s*(?:\d{1,3}\.?|[-–—•·⚫▪◼➢]\s*)?\s*$")
 _HASHTAG_LINE = re.compile(r"^\s*#\s?\S")
@@ -69,7 +69,6 @@ class Layout:
     items: tuple[RawItem, ...]
     events: tuple[RawEvent, ...]
     abbreviations: tuple[tuple[str, str], ...] = ()
-    headings: tuple[str, ...] = field(default_factory=tuple)
 
 
 def is_hashtag_line(line: str) -> bool:
@@ -357,5 +356,4 @@ def read_layout(text: str, section_titles: list[str]) -> Layout:
         tuple(items),
         tuple(unique),
         abbreviations=read_abbreviations(lines),
-        headings=tuple(sorted({i.section for i in items if i.section})),
     )

@@ -38,6 +38,7 @@ from pathlib import Path
 from gazette.content.load import read_yaml
 from gazette.content.scaffold import front_matter
 from gazette.content.vocab import normalise_tag, parse_vocabulary
+from gazette.diagnostics import UsageError
 from gazette.importer.dates import MONTHS
 from gazette.output.urls import SLUG, slugify
 
@@ -176,6 +177,14 @@ def _tag_names(
     return names, new
 
 
+def missing_tools(what: str) -> UsageError:
+    """The error when the old generator's readers are not installed."""
+    return UsageError(
+        f"importing {what} needs gazette[migrate] (pelican, mkdocs, markdownify). Fix: pip "
+        "install 'gazette[migrate]', or run it as python3 dev.py import ..., which installs it"
+    )
+
+
 def item_slug(slug: str, title: str) -> str:
     return slug if SLUG.fullmatch(slug or "") else (slugify(slug or title) or "post")
 
@@ -309,9 +318,3 @@ def plan_migration(posts: list[Post], old: OldSite, project: Path) -> Migration:
             "no free-standing pages): place their text, e.g. in site.toml's about"
         )
     return plan
-
-
-def relative_link(from_slug: str, to: str) -> str:
-    """A link from the page of item ``from_slug`` to a site path, relative so that it
-    works under any base path (``/repo/``)."""
-    return "../../" + to.lstrip("/")

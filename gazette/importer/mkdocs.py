@@ -25,7 +25,7 @@ from pathlib import Path
 import frontmatter
 
 from gazette.diagnostics import UsageError
-from gazette.importer.migrate import OldSite, Post
+from gazette.importer.migrate import OldSite, Post, missing_tools
 from gazette.output.urls import slugify
 
 _ADMONITION = re.compile(r'^(\s*)(!!!|\?\?\?\+?)\s+(\w+)(?:\s+"([^"]*)")?\s*$')
@@ -104,10 +104,7 @@ def read_mkdocs(folder: Path) -> tuple[OldSite, list[Post]]:
     try:
         from mkdocs.utils.yaml import yaml_load
     except ImportError:
-        raise UsageError(
-            "importing an MkDocs site needs mkdocs. Fix: pip install 'gazette[migrate]' "
-            "(python3 dev.py import mkdocs ... installs it)"
-        ) from None
+        raise missing_tools("an MkDocs site") from None
     config_path = folder / "mkdocs.yml"
     if not config_path.is_file():
         raise UsageError(f"{folder}: no mkdocs.yml. Fix: give the folder of the MkDocs site")

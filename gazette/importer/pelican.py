@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from gazette.diagnostics import UsageError
-from gazette.importer.migrate import OldSite, Post, item_slug
+from gazette.importer.migrate import OldSite, Post, item_slug, missing_tools
 
 _LINK = re.compile(r"\{(filename|static|attach)\}/?([^\"')\s>]+)")
 _UNKEPT = {
@@ -54,10 +54,7 @@ def read_pelican(folder: Path) -> tuple[OldSite, list[Post]]:
         from pelican.readers import Readers
         from pelican.settings import read_settings
     except ImportError:
-        raise UsageError(
-            "importing a Pelican site needs pelican and markdownify. Fix: pip install "
-            "'gazette[migrate]' (python3 dev.py import pelican ... installs them)"
-        ) from None
+        raise missing_tools("a Pelican site") from None
     config = folder / "pelicanconf.py"
     if not config.is_file():
         raise UsageError(f"{folder}: no pelicanconf.py. Fix: give the folder of the Pelican site")
