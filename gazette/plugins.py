@@ -21,6 +21,12 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
     keep partial results there, provided the result equals a computation
     from scratch.
 
+``LINK_FIRST = True`` (a module constant, optional)
+    Says that the plugin's ``link`` reads nothing from ``site.data``: the core
+    runs it before every other plugin's ``link``, whatever the order in
+    ``site.toml``, so that work it starts in the background (the search index)
+    overlaps theirs. Its result is in ``site.data`` for the others as usual.
+
 ``menu(site, *, options, **kwargs) -> list[MenuEntry]``
     Runs after every ``link``. Entries for the site navigation.
 
@@ -303,7 +309,8 @@ def run_link(
     cache_root: Path | None = None,
 ) -> Site:
     data: dict[str, Any] = dict(site.data)
-    for plugin in plugins:
+    ordered = sorted(plugins, key=lambda plugin: not getattr(plugin.module, "LINK_FIRST", False))
+    for plugin in ordered:
         if plugin.has("link"):
             started = time.perf_counter()
             cache = PluginCache(cache_root / plugin.name) if cache_root else None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gazette.model import Item, Site
@@ -47,15 +47,16 @@ class Month:
     year: int
     month: int  # 1..12
     items: tuple[Item, ...]  # newest first
+    count: int  # every item of the month, also in a heading()
 
-    @property
-    def count(self) -> int:
-        return len(self.items)
+    def heading(self) -> Month:
+        """The month without its items, for page contexts (see ``Year.heading``)."""
+        return replace(self, items=())
 
     @property
     def url(self) -> str | None:
         """The month's page, or None when it has no items (and so no page)."""
-        return month_url(self.year, self.month) if self.items else None
+        return month_url(self.year, self.month) if self.count else None
 
     @property
     def name(self) -> str:
@@ -79,15 +80,21 @@ class Year:
     year: int
     months: tuple[Month, ...]  # January to December
     items: tuple[Item, ...]  # newest first
+    count: int  # every item of the year, also in a heading()
 
-    @property
-    def count(self) -> int:
-        return len(self.items)
+    def heading(self) -> Year:
+        """The year and its months without their items, for page contexts.
+
+        A page's context is part of its cache key: a year or month page holds
+        headings and its own page of items, and the grid only headings, so
+        editing an item re-renders only the pages that list it.
+        """
+        return replace(self, items=(), months=tuple(month.heading() for month in self.months))
 
     @property
     def url(self) -> str | None:
         """The year's page, or None when it has no items (and so no page)."""
-        return year_url(self.year) if self.items else None
+        return year_url(self.year) if self.count else None
 
     def groups(self, items: tuple[Item, ...]) -> tuple[tuple[Month, tuple[Item, ...]], ...]:
         """``items`` of this year (one page of them) grouped by month, in their order."""
@@ -119,11 +126,10 @@ def build_archive(items: tuple[Item, ...]) -> Archive:
     first, last = min(by_month)[0], max(by_month)[0]
     years = []
     for year in range(last, first - 1, -1):
-        months = tuple(
-            Month(year, month, tuple(by_month.get((year, month), ()))) for month in range(1, 13)
-        )
+        found = [tuple(by_month.get((year, month), ())) for month in range(1, 13)]
+        months = tuple(Month(year, n, items, len(items)) for n, items in enumerate(found, start=1))
         year_items = tuple(item for month in reversed(months) for item in month.items)
-        years.append(Year(year, months, year_items))
+        years.append(Year(year, months, year_items, len(year_items)))
     return Archive(tuple(years))
 
 
@@ -138,13 +144,14 @@ def menu(site: Site, **kwargs: Any) -> list[MenuEntry]:
 
 
 def _year_pages(site: Site, year: Year, size: int) -> Iterator[Page]:
+    head = year.heading()
     for pager in paginate(year.items, size, year_url(year.year)):
         yield Page(
             url=pager.url,
             template="archive_year.html",
             context={
-                "year": year,
-                "groups": year.groups(pager.items),
+                "year": head,
+                "groups": head.groups(pager.items),
                 "pager": pager,
                 "title": pager.title(f"Items of {year.year}"),
                 "description": f"{year.count} item{'' if year.count == 1 else 's'} "
@@ -154,12 +161,13 @@ def _year_pages(site: Site, year: Year, size: int) -> Iterator[Page]:
 
 
 def _month_pages(site: Site, month: Month, size: int) -> Iterator[Page]:
+    head = month.heading()
     for pager in paginate(month.items, size, month_url(month.year, month.month)):
         yield Page(
             url=pager.url,
             template="archive_month.html",
             context={
-                "month": month,
+                "month": head,
                 "year_url": year_url(month.year),
                 "pager": pager,
                 "title": pager.title(f"Items of {month.label}"),
@@ -177,7 +185,7 @@ def outputs(site: Site, *, options: Mapping[str, Any], name: str, **kwargs: Any)
         url="/archive/",
         template="archive.html",
         context={
-            "archive": archive,
+            "archive": Archive(tuple(year.heading() for year in archive.years)),
             "title": "Archive",
             "description": f"Items of {site.config.site.title} by year and month",
         },

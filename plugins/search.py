@@ -69,6 +69,10 @@ from gazette.plugins import Deferred, Option, Page, StaticFile
 
 HERE = Path(__file__).resolve().parent
 
+# ``link`` reads only the site and its glossary, never another plugin's data:
+# run it first, so that Pagefind indexes while the other plugins link.
+LINK_FIRST = True
+
 
 def _helper() -> ModuleType:
     """``_search_index.py`` beside this file, loaded by path: plugins are files, not a package."""

@@ -15,7 +15,8 @@ templates and later plugins can link to section pages (``url_of``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from gazette.model import Item, Section, Site
@@ -31,10 +32,23 @@ OPTIONS = {
 class SectionListing:
     section: Section
     items: tuple[Item, ...]  # newest first
+    count: int  # every item of the section, also in a heading()
+    first: date | None  # the oldest item's date
+    last: date | None  # the newest item's date
 
-    @property
-    def count(self) -> int:
-        return len(self.items)
+    @classmethod
+    def of(cls, section: Section, items: tuple[Item, ...]) -> SectionListing:
+        first, last = (items[-1].date, items[0].date) if items else (None, None)
+        return cls(section, items, len(items), first, last)
+
+    def heading(self) -> SectionListing:
+        """The section without its items, for page contexts (counts and dates stay).
+
+        A page's context is part of its cache key: a section page holds this and
+        its own page of items, so editing an item re-renders only the page that
+        lists it.
+        """
+        return replace(self, items=())
 
     @property
     def url(self) -> str:
@@ -61,7 +75,7 @@ def build_index(site: Site) -> SectionIndex:
         by_section[item.section].append(item)
     return SectionIndex(
         tuple(
-            SectionListing(section, tuple(by_section[section.id]))
+            SectionListing.of(section, tuple(by_section[section.id]))
             for section in site.config.sections
         )
     )
@@ -78,13 +92,13 @@ def menu(site: Site, **kwargs: Any) -> list[MenuEntry]:
 
 
 def _section_pages(site: Site, listing: SectionListing, size: int) -> Iterator[Page]:
-    section = listing.section
+    section, head = listing.section, listing.heading()
     for pager in paginate(listing.items, size, listing.url):
         yield Page(
             url=pager.url,
             template="section.html",
             context={
-                "listing": listing,
+                "listing": head,
                 "pager": pager,
                 "title": pager.title(section.title),
                 "description": section.description
@@ -101,7 +115,7 @@ def outputs(site: Site, *, options: Mapping[str, Any], name: str, **kwargs: Any)
         url="/sections/",
         template="sections.html",
         context={
-            "listings": index.listings,
+            "listings": tuple(listing.heading() for listing in index.listings),
             "title": "Sections",
             "description": f"Every section of {site.config.site.title}, with item counts",
         },

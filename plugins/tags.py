@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -54,10 +54,16 @@ class TagStats:
     per_year: tuple[tuple[int, int], ...]  # (year, count), every year from first to last
     related: tuple[tuple[str, int], ...]  # (tag name, items shared), most first
     weight: int  # 1..5, for the visual weight on /tags/
+    count: int  # every item of the tag, also in a heading()
 
-    @property
-    def count(self) -> int:
-        return len(self.items)
+    def heading(self) -> TagStats:
+        """The tag without its items, for page contexts (counts and dates stay).
+
+        A page's context is part of its cache key: a tag page holds this and its
+        own page of items, so editing an item re-renders only the pages that
+        list it, not every page of its tags.
+        """
+        return replace(self, items=())
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ def build_index(site: Site, related: int = 8) -> TagIndex:
             per_year=tuple((year, years.get(year, 0)) for year in span),
             related=tuple(ranked[:related]),
             weight=_weight(len(items), most),
+            count=len(items),
         )
     return TagIndex(stats)
 
@@ -129,12 +136,13 @@ def menu(site: Site, **kwargs: Any) -> list[MenuEntry]:
 def _tag_pages(site: Site, stats: TagStats, size: int, feeds: Any) -> Iterator[Page]:
     feed = feeds.tag_feed(stats.tag.name) if feeds and hasattr(feeds, "tag_feed") else None
     drawn = chart(stats.per_year)  # one object per tag, so the overview's cache key holds
+    head = stats.heading()  # likewise
     for pager in paginate(stats.items, size, f"/tags/{stats.tag.slug}/"):
         yield Page(
             url=pager.url,
             template="tag.html",
             context={
-                "stats": stats,
+                "stats": head,
                 "items": pager.items,
                 "chart": drawn,
                 "feed": feed,
@@ -150,7 +158,8 @@ def outputs(site: Site, *, options: Mapping[str, Any], name: str, **kwargs: Any)
     """Runs in the render stage: the tag index, tag, group and alias redirect pages."""
     index: TagIndex = site.data[name]
     size = max(1, options["page_size"])
-    by_name = sorted(index.stats.values(), key=lambda stats: stats.tag.name.casefold())
+    heads = (stats.heading() for stats in index.stats.values())
+    by_name = sorted(heads, key=lambda stats: stats.tag.name.casefold())
     groups = [
         (group, [stats for stats in by_name if stats.tag.group == group.id])
         for group in site.vocabulary.groups

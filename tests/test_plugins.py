@@ -47,6 +47,20 @@ def test_hooks_run_in_site_toml_order_and_see_earlier_results(tmp_path):
     assert home.index('href="/sub/a.txt"') > home.index('href="/sub/issues/"')
 
 
+def test_link_first_runs_before_plugins_listed_earlier(tmp_path):
+    files = {
+        "plugins/alpha.py": RECORDER,
+        "plugins/early.py": "LINK_FIRST = True\n" + RECORDER,
+        "site.toml": with_plugins('[plugins.alpha]\nlabel = "a"\n[plugins.early]\nlabel = "e"\n'),
+    }
+    result = build(tmp_path, files)
+    assert result.site.data["early"]["seen_before_me"] == []
+    assert result.site.data["alpha"]["seen_before_me"] == ["early"]
+    # menus and outputs keep site.toml's order
+    home = result.files["/"].decode()
+    assert home.index('href="/a.txt"') < home.index('href="/e.txt"')
+
+
 def test_url_collision_names_both_producers(tmp_path):
     clash = (
         "from gazette.plugins import Page\n\ndef outputs(site, **kw):\n"
