@@ -99,6 +99,7 @@ class Feed:
     folder: str  # site-relative folder of the feed files, and of the pages it describes
     items: tuple[Item, ...]  # newest first, at most ``limit``
     base_url: str = "/"  # the site's, for links with the base path
+    page: str = ""  # the HTML page it describes, when not a tag's or section's
 
     @cached_property
     def atom_href(self) -> str:
@@ -287,6 +288,8 @@ def summary_of(item: Item) -> str:
 
 def page_of(feed: Feed, site: Site) -> str:
     """The HTML page a feed describes, when its plugin is enabled; else the home page."""
+    if feed.page:
+        return feed.page
     kind, _, key = feed.key.partition(":")
     index = site.data.get({"tag": "tags", "section": "sections"}.get(kind, ""))
     url = index.url_of(key) if index is not None and hasattr(index, "url_of") else None

@@ -1,0 +1,108 @@
+"""The first mention of each standard and committee in a body links to its page.
+
+A Python-Markdown tree processor, like the glossary's (``abbreviations.py``):
+it walks the text a reader sees in document order, never inside code, links,
+headings or ``abbr``, finds identifiers with ``gazette.content.identifiers``,
+and wraps the first mention of each key (``GB/T 35273-2017`` and ``GB/T
+35273-2020`` share one) in ``<a class="std-ref" href="<base>standards/<slug>/">``
+(``committees/`` for a committee). It runs before the glossary's processor, so
+that ``GB/T 35273`` is found whole before ``GB/T`` could become an ``<abbr>``.
+
+It runs in the render stage, so it is cached with the rendered body; the base
+path and a hash of this file and of the recogniser are its config, hence part
+of the render cache key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from xml.etree import ElementTree as etree
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+from gazette.content import identifiers
+from gazette.render.abbreviations import text_slots
+
+PRIORITY = 6.8  # after the abbr extension (7), before the glossary (6.5)
+CLASS = "std-ref"
+
+
+@lru_cache(maxsize=1)
+def source_version() -> str:
+    """A hash of this file and the recogniser: a change to either re-renders bodies."""
+    hasher = hashlib.sha256(Path(__file__).read_bytes())
+    hasher.update(Path(identifiers.__file__).read_bytes())
+    return hasher.hexdigest()[:16]
+
+
+def page_url(ref: identifiers.Ref) -> str:
+    """The site-relative URL of the page of a standard or a committee."""
+    folder = "standards" if ref.kind == "standard" else "committees"
+    return f"/{folder}/{ref.slug}/"
+
+
+class FirstStandardMentions(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, base_path: str) -> None:
+        super().__init__(md)
+        self.base_path = base_path
+
+    def run(self, root: etree.Element) -> None:
+        itu = "ITU-T" in "".join(root.itertext())
+        seen: set[str] = set()
+        for owner, parent in text_slots(root):
+            if parent is None:
+                owner.text, added = self._link(owner.text, itu, seen)
+                at = 0
+            else:
+                owner.tail, added = self._link(owner.tail, itu, seen)
+                at = next(n for n, child in enumerate(parent) if child is owner) + 1
+            holder = owner if parent is None else parent
+            for offset, link in enumerate(added):
+                holder.insert(at + offset, link)
+
+    def _link(
+        self, text: str | None, itu: bool, seen: set[str]
+    ) -> tuple[str | None, list[etree.Element]]:
+        """Split ``text`` around first mentions; returns the text before them and the links."""
+        if not text:
+            return text, []
+        head: str | None = None
+        added: list[etree.Element] = []
+        end = 0
+        for ref in identifiers.find_in(text, itu):
+            if ref.key in seen:
+                continue
+            seen.add(ref.key)
+            if added:
+                added[-1].tail = text[end : ref.start]
+            else:
+                head = text[: ref.start]
+            link = etree.Element("a", {"class": CLASS, "href": self.base_path + page_url(ref)[1:]})
+            link.text = AtomicString(ref.text)
+            added.append(link)
+            end = ref.end
+        if not added:
+            return text, []
+        added[-1].tail = text[end:]
+        return head, added
+
+
+class StandardLinksExtension(Extension):
+    """Spec: ``("gazette.render.standard_links:StandardLinksExtension", {"base_path": "/"})``."""
+
+    def __init__(self, **kwargs: object) -> None:
+        self.config = {
+            "base_path": ["/", "the site's base path, ending in /"],
+            "version": ["", "source_version(), so that a change here re-renders"],
+        }
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        base = str(self.getConfig("base_path")) or "/"
+        base = base if base.endswith("/") else base + "/"
+        md.treeprocessors.register(FirstStandardMentions(md, base), "gazette_standards", PRIORITY)
