@@ -6,8 +6,9 @@ Files:
 - ``/tags/<slug>/feed.xml|json``: the newest items of one tag, for every tag of
   ``tags.yml`` (an unused tag has a valid, empty feed, so a link never breaks);
 - ``/sections/<id>/feed.xml|json``: the newest items of one section;
-- ``/feeds.opml``: every feed above (its Atom version), so that a reader can
-  subscribe to many topics at once.
+- ``/feeds.opml``: every feed above (its Atom version), and those of the
+  standards plugin's standards and committees when it is enabled, so that a
+  reader can subscribe to many topics at once.
 
 Each entry has its title, the item's canonical absolute URL (also its id), its
 published and updated times, its tags as categories, and either its summary or
@@ -416,7 +417,31 @@ def opml(index: FeedIndex, site: Site, urls: Urls) -> bytes:
         folder = ET.SubElement(body, "outline", text=label, title=label)
         for feed in feeds.values():
             outline(folder, feed)
+    for label, found in _other_feeds(site):
+        folder = ET.SubElement(body, "outline", text=label, title=label)
+        for key, feed_url, page_url in found:
+            ET.SubElement(
+                folder,
+                "outline",
+                type="rss",
+                text=key,
+                title=f"{site.config.site.title}: {key}",
+                xmlUrl=urls.absolute(feed_url),
+                htmlUrl=urls.absolute(page_url),
+            )
     return xml_bytes(root)
+
+
+def _other_feeds(site: Site) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The standards plugin's feeds, when it is enabled: (folder, [(label, feed, page)])."""
+    index = site.data.get("standards")
+    entries = tuple(getattr(index, "entries", {}).values())
+    folders = []
+    for label, kind in (("Standards", "standard"), ("Committees", "committee")):
+        found = [(e.key, e.feed, e.url) for e in entries if e.kind == kind]
+        if found:
+            folders.append((label, found))
+    return folders
 
 
 # Hooks

@@ -16,7 +16,8 @@
 
 Which pages exist: the plugin contract gives no plugin the outputs of the
 others, so the sitemap knows the URL scheme of Gazette's page plugins (home,
-items, issues, tags, sections, archive, events, glossary) and reads their
+items, issues, tags, sections, archive, events, glossary,
+standards) and reads their
 ``link`` data and ``page_size`` options. Pages of another plugin are not listed,
 nor is the search page, which has no content of its own; a test compares the
 sitemap with the HTML pages of a full build so that the two cannot drift apart
@@ -160,6 +161,18 @@ def _glossary(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Lis
     yield Listing("/glossary/", [item for item in site.items if id(item) in mentioned])
 
 
+def _standards(site: Site, data: Any, options: Mapping[str, Any]) -> Iterator[Listing]:
+    if data is None:
+        return
+    size = max(1, options.get("page_size", 20))
+    entries = tuple(data.entries.values())
+    yield Listing("/standards/", [item for entry in entries for item in entry.items])
+    committees = [e for e in entries if e.kind == "committee"]
+    yield Listing("/committees/", [item for entry in committees for item in entry.items])
+    for entry in entries:
+        yield Listing(entry.url, entry.items, size)
+
+
 SOURCES: Mapping[str, Source] = {
     "home": _home,
     "items": _items,
@@ -169,6 +182,7 @@ SOURCES: Mapping[str, Source] = {
     "archive": _archive,
     "events": _events,
     "glossary": _glossary,
+    "standards": _standards,
 }
 
 

@@ -9,8 +9,8 @@ Pages and files:
   that mention it, newest first and paginated, and the committees mentioned
   in the same items; ``/committees/<slug>/`` (``/committees/sac-tc260/``)
   likewise, with the standards mentioned beside it;
-- an Atom feed beside each of those pages (``feed.xml``), so that a reader can
-  follow ``TC260``.
+- an Atom feed and a JSON Feed beside each of those pages (``feed.xml``,
+  ``feed.json``), so that a reader can follow ``TC260``.
 
 Identifiers are recognised by ``gazette.content.identifiers`` (its docstring
 lists what counts and which near misses never do) in item titles, summaries
@@ -40,6 +40,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any
+
+from yaml.nodes import MappingNode
 
 from gazette.content import identifiers
 from gazette.content.fields import did_you_mean
@@ -75,7 +77,7 @@ class Info:
 
     title: str = ""
     status: str = ""
-    replaced_by: str = ""  # a key, canonical
+    replaced_by: str = ""  # canonical, with its edition if given: "GB/T 35273-2020"
     url: str = ""
 
 
@@ -173,23 +175,7 @@ def parse_info(path: str, text: str) -> tuple[dict[str, Info], list[Diagnostic]]
                 )
             )
             continue
-        values: dict[str, str] = {}
-        for key_node, value_node in getattr(field.node, "value", ()) or ():
-            name, line = _scalar(key_node), key_node.start_mark.line + 1
-            if name not in FIELDS:
-                hint = did_you_mean(name, FIELDS)
-                out.append(
-                    error(
-                        path,
-                        line,
-                        "standards-field",
-                        f"unknown field '{name}' for {ref.key}",
-                        hint or f"use one of: {', '.join(FIELDS)}",
-                    )
-                )
-                continue
-            values[name] = _scalar(value_node)
-        if not isinstance(getattr(field.node, "value", None), list):
+        if not isinstance(field.node, MappingNode):
             out.append(
                 error(
                     path,
@@ -200,6 +186,25 @@ def parse_info(path: str, text: str) -> tuple[dict[str, Info], list[Diagnostic]]
                 )
             )
             continue
+        values: dict[str, str] = {}
+        for key_node, value_node in field.node.value:
+            name, line = _scalar(key_node), key_node.start_mark.line + 1
+            if name not in FIELDS:
+                close = did_you_mean(name, FIELDS)
+                fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(FIELDS)}"
+                out.append(
+                    error(
+                        path,
+                        line,
+                        "standards-field",
+                        f"unknown field '{name}' for {ref.key}",
+                        f"did you mean '{close[0]}'?"
+                        if close
+                        else f"use one of: {', '.join(FIELDS)}",
+                    )
+                )
+                continue
+            values[name] = _scalar(value_node)
         status = values.get("status", "")
         if status and status not in STATUSES:
             out.append(
@@ -238,7 +243,7 @@ def parse_info(path: str, text: str) -> tuple[dict[str, Info], list[Diagnostic]]
         infos[ref.key] = Info(
             title=values.get("title", ""),
             status=status if status in STATUSES else "",
-            replaced_by=successor.key if successor else "",
+            replaced_by=successor.designation if successor else "",
             url=url,
         )
     return infos, out
@@ -250,8 +255,9 @@ def read_info(config: Config) -> dict[str, Info]:
         return {}
     try:
         text = read_project_file(project, project / FILE, "content").decode("utf-8")
-    except UnicodeDecodeError:
-        raise ContentError([error(FILE, 0, "encoding", "not UTF-8", "save it as UTF-8")])
+    except UnicodeDecodeError as exc:
+        problem = error(FILE, 0, "encoding", "the file is not UTF-8", "save it as UTF-8")
+        raise ContentError([problem]) from exc
     infos, problems = parse_info(FILE, text)
     if any(d.is_error for d in problems):
         raise ContentError(problems)
@@ -351,7 +357,8 @@ def _feeds() -> ModuleType:
     return sys.modules[name]
 
 
-def _feed(entry: Entry, site: Site, urls: Urls, limit: int) -> StaticFile:
+def _feed(entry: Entry, site: Site, urls: Urls, limit: int) -> Iterator[StaticFile]:
+    """The entry's Atom feed and JSON Feed, written by the feeds plugin's writers."""
     feeds = _feeds()
     info = site.config.site
     public = tuple(item for item in entry.items if not site.is_preview(item))
@@ -366,7 +373,8 @@ def _feed(entry: Entry, site: Site, urls: Urls, limit: int) -> StaticFile:
         base_url=info.base_url,
         page=entry.url,
     )
-    return StaticFile(feed.atom_url, feeds.atom(feed, site, urls, False))
+    yield StaticFile(feed.atom_url, feeds.atom(feed, site, urls, False))
+    yield StaticFile(feed.json_url, feeds.json_feed(feed, site, urls, False))
 
 
 def _family_groups(entries: list[Entry], families: tuple) -> list[tuple[str, list[Entry]]]:
@@ -425,4 +433,4 @@ def outputs(
                     or f"Items of {site.config.site.title} that mention {entry.key}",
                 },
             )
-        yield _feed(entry, site, urls, options["feed_limit"])
+        yield from _feed(entry, site, urls, options["feed_limit"])

@@ -145,7 +145,7 @@ def test_the_opml_list_names_every_feed_once(sample):
     assert sorted(listed) == sorted(BASE + url.lstrip("/") for url in atom_files(sample))
     assert all(o.get("type") == "rss" and o.get("text") for o in outlines)
     folders = [o.get("text") for o in root.find("body") if not o.get("xmlUrl")]
-    assert folders == ["Sections", "Tags"]
+    assert folders == ["Sections", "Tags", "Standards", "Committees"]
 
 
 def test_feeds_are_byte_identical_across_rebuilds_at_other_times(tmp_path, sample):
