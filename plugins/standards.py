@@ -198,9 +198,7 @@ def parse_info(path: str, text: str) -> tuple[dict[str, Info], list[Diagnostic]]
                         line,
                         "standards-field",
                         f"unknown field '{name}' for {ref.key}",
-                        f"did you mean '{close[0]}'?"
-                        if close
-                        else f"use one of: {', '.join(FIELDS)}",
+                        fix,
                     )
                 )
                 continue
