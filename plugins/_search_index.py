@@ -97,6 +97,7 @@ class SearchRecord(Protocol):
     summary: str
     body: str
     synonyms: tuple[str, ...]
+    standards: tuple[str, ...]
 
     @property
     def year(self) -> str: ...
@@ -177,7 +178,7 @@ def pagefind_record(rec: SearchRecord, language: str) -> dict[str, Any]:
         "summary": rec.summary,
     }
     content = body + "".join(_weighted(_MARKER.sub("", fields[f]), w) for f, w in PAGEFIND_WEIGHTS)
-    content += " " + " ".join(rec.synonyms)
+    content += " " + " ".join((*rec.synonyms, *rec.standards))
     return {
         "url": rec.url,
         "content": content.strip(),
@@ -195,6 +196,7 @@ def pagefind_record(rec: SearchRecord, language: str) -> dict[str, Any]:
             "section": [rec.section],
             "issue": [rec.issue],
             "year": [rec.year],
+            **({"standard": list(rec.standards)} if rec.standards else {}),
         },
         "sort": {"date": rec.date},
     }

@@ -25,8 +25,10 @@ Engines (option ``engine``):
 or a scheduled item), a pure function of the site and its glossary, and a digest
 of each record. Each record
 carries the canonical tags and their aliases (so ``Standardization`` finds items
-tagged ``Standardisation``) and glossary synonyms (so ``MIIT`` and ``Ministry of
-Industry and Information Technology`` find each other).
+tagged ``Standardisation``), glossary synonyms (so ``MIIT`` and ``Ministry of
+Industry and Information Technology`` find each other) and, when the standards
+plugin is enabled, the canonical identifiers the item mentions (so ``SAC/TC
+260`` finds items that write ``TC260``), which are also the ``standard`` facet.
 
 Rebuilds cost in proportion to what changed:
 
@@ -66,6 +68,7 @@ from gazette.diagnostics import ContentError, Diagnostic, error, warning
 from gazette.model import GlossaryEntry, Item, Site
 from gazette.plugin_cache import PluginCache, cache_key
 from gazette.plugins import Deferred, Option, Page, StaticFile
+from gazette.render.standard_links import item_identifiers
 
 HERE = Path(__file__).resolve().parent
 
@@ -117,7 +120,14 @@ LUNR_JS = VENDOR / "node_modules" / "lunr" / "lunr.min.js"
 SETUP_COMMAND = "python3 dev.py build (it runs: npm ci --prefix theme/vendor)"
 # Field weights: title and tags over summary over body (lunr boosts; Pagefind's are in
 # _search_index.PAGEFIND_WEIGHTS).
-LUNR_FIELDS = (("title", 10), ("tags", 10), ("summary", 3), ("synonyms", 1), ("body", 1))
+LUNR_FIELDS = (
+    ("title", 10),
+    ("tags", 10),
+    ("standards", 5),
+    ("summary", 3),
+    ("synonyms", 1),
+    ("body", 1),
+)
 pagefind_record = index.pagefind_record
 
 
@@ -135,6 +145,9 @@ class Record:
     summary: str
     body: str  # plain text of the rendered body, whitespace collapsed
     synonyms: tuple[str, ...]  # glossary expansions or abbreviations the item lacks
+    # canonical identifiers it mentions (GB/T 35273, SAC/TC 260), when the
+    # standards plugin is enabled: extra tokens, and the "standard" facet
+    standards: tuple[str, ...] = ()
 
     @property
     def year(self) -> str:
@@ -167,6 +180,7 @@ def digest(rec: Record) -> str:
             rec.summary,
             rec.body,
             rec.synonyms,
+            rec.standards,
         )
     )
 
@@ -263,8 +277,12 @@ def synonyms(text: str, words: Thesaurus) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _unfinished(item: Item, site: Site) -> tuple[Record, str]:
-    """The record of ``item`` without its synonyms, and a digest of what it is made from."""
+def _unfinished(item: Item, site: Site, standards: bool = False) -> tuple[Record, str]:
+    """The record of ``item`` without its synonyms, and a digest of what it is made from.
+
+    With ``standards`` (the standards plugin is enabled), the digest also covers
+    the rendered body, from which its identifiers are read.
+    """
     issue = site.issue_by_id.get(item.issue)
     section = site.config.section_by_id.get(item.section)
     tags = site.vocabulary.by_name
@@ -282,16 +300,25 @@ def _unfinished(item: Item, site: Site) -> tuple[Record, str]:
         synonyms=(),
     )
     made_of = (rec.url, rec.title, rec.date, rec.issue, rec.section, rec.tags, rec.aliases)
-    return rec, _digest((*made_of, rec.summary, item.text))
+    extra = ("standards", item.html) if standards else ()
+    return rec, _digest((*made_of, rec.summary, item.text, *extra))
 
 
-def _with_synonyms(rec: Record, words: Thesaurus) -> Record:
+def _finished(rec: Record, item: Item, words: Thesaurus, standards: bool) -> Record:
+    """``rec`` with its synonyms and, with ``standards``, the identifiers it mentions."""
     used = "\n".join((rec.title, rec.summary, rec.body, " ".join(rec.tags)))
-    return dataclasses.replace(rec, synonyms=synonyms(used, words))
+    keys = dict.fromkeys(ref.key for ref in item_identifiers(item)) if standards else {}
+    return dataclasses.replace(rec, synonyms=synonyms(used, words), standards=tuple(keys))
 
 
 def record(item: Item, site: Site, words: Thesaurus) -> Record:
-    return _with_synonyms(_unfinished(item, site)[0], words)
+    standards = with_standards(site)
+    return _finished(_unfinished(item, site, standards)[0], item, words, standards)
+
+
+def with_standards(site: Site) -> bool:
+    """Whether the standards plugin is enabled: records then carry identifiers."""
+    return any(spec.name == "standards" for spec in site.config.plugins)
 
 
 MEMO_SLOT = "records"
@@ -310,9 +337,14 @@ def records(
     recomputes every record.
     """
     words = thesaurus(glossary)
-    unfinished = [_unfinished(item, site) for item in site.public_items]
+    standards = with_standards(site)
+    items = site.public_items
+    unfinished = [_unfinished(item, site, standards) for item in items]
     if cache is None:
-        return tuple(_with_synonyms(rec, words) for rec, _ in unfinished)
+        return tuple(
+            _finished(rec, item, words, standards)
+            for (rec, _), item in zip(unfinished, items, strict=True)
+        )
     key = cache_key(CODE, [[e.abbr, e.expansion] for e in glossary])
     stored = cache.load(MEMO_SLOT, key) or {}
     try:
@@ -320,14 +352,14 @@ def records(
     except ValueError:
         memo = {}
     done = []
-    kept: dict[str, list[str]] = {}
-    for rec, made_of in unfinished:
+    kept: dict[str, list[list[str]]] = {}
+    for (rec, made_of), item in zip(unfinished, items, strict=True):
         found = memo.get(made_of)
-        if isinstance(found, list):
-            rec = dataclasses.replace(rec, synonyms=tuple(found))
+        if isinstance(found, list) and len(found) == 2:
+            rec = dataclasses.replace(rec, synonyms=tuple(found[0]), standards=tuple(found[1]))
         else:
-            rec = _with_synonyms(rec, words)
-        kept[made_of] = list(rec.synonyms)
+            rec = _finished(rec, item, words, standards)
+        kept[made_of] = [list(rec.synonyms), list(rec.standards)]
         done.append(rec)
     if kept != memo:
         cache.store(MEMO_SLOT, key, {MEMO_FILE: _json(dict(sorted(kept.items())))})
@@ -388,6 +420,7 @@ def lunr_document(ref: int, rec: Record) -> dict[str, str]:
         "tags": " ".join((*rec.tags, *rec.aliases)),
         "summary": rec.summary,
         "synonyms": " ".join(rec.synonyms),
+        "standards": " ".join(rec.standards),
         "body": rec.body,
     }
 
@@ -401,6 +434,7 @@ def lunr_display(rec: Record) -> dict[str, Any]:
         "issue": rec.issue,
         "section": rec.section,
         "tags": list(rec.tags),
+        "standards": list(rec.standards),
         "summary": rec.summary,
         "text": rec.body,
     }

@@ -30,7 +30,6 @@ line.
 
 from __future__ import annotations
 
-import html
 import importlib.util
 import re
 import sys
@@ -52,7 +51,7 @@ from gazette.model import Config, Item, Site
 from gazette.output.paging import paginate
 from gazette.output.urls import Urls
 from gazette.plugins import MenuEntry, Option, Page, StaticFile
-from gazette.render.standard_links import CLASS, source_version
+from gazette.render.standard_links import item_identifiers, source_version
 
 OPTIONS = {
     "page_size": Option(int, 20, "items per standard or committee page (at least 1)", minimum=1),
@@ -64,11 +63,6 @@ FILE = "content/standards.yml"
 STATUSES = ("draft", "published", "withdrawn", "replaced")
 FIELDS = ("title", "status", "replaced_by", "url")
 HERE = Path(__file__).resolve().parent
-
-_SKIPPED = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.S)
-_OWN_LINK = re.compile(rf'<a class="{CLASS}" href="[^"]*">([^<]*)</a>')
-_OTHER_LINK = re.compile(r"<a\b[^>]*>.*?</a>", re.S)
-_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -128,26 +122,6 @@ class StandardsIndex:
         ref = identifiers.parse_key(text)
         entry = self.entries.get(ref.key) if ref else None
         return entry.url if entry else None
-
-
-# --------------------------------------------------------------------------- finding
-
-
-def prose(markup: str) -> str:
-    """The text of a body for recognition: no code, no links but this plugin's own."""
-    markup = _SKIPPED.sub(" ", markup)
-    markup = _OWN_LINK.sub(r"\1", markup)
-    markup = _OTHER_LINK.sub(" ", markup)
-    return html.unescape(_TAG.sub(" ", markup))
-
-
-def mentions(item: Item) -> list[identifiers.Ref]:
-    """Every identifier an item mentions: title and summary, then its body's prose."""
-    found = identifiers.find(f"{item.title}\n{item.summary}")
-    found += identifiers.find_in(prose(item.html), "ITU-T" in item.text)
-    for text in _OWN_LINK.findall(item.html):  # what the body links, whatever its context
-        found += identifiers.find_in(html.unescape(text), True)
-    return found
 
 
 # --------------------------------------------------------------------------- standards.yml
@@ -294,7 +268,7 @@ def build_index(site: Site, infos: Mapping[str, Info], related: int = 8) -> Stan
     for item in site.items:  # newest first
         keys: dict[str, None] = {}
         editions: dict[str, set[str]] = {}
-        for ref in mentions(item):
+        for ref in item_identifiers(item):
             refs_of.setdefault(ref.key, ref)
             keys.setdefault(ref.key)
             if ref.edition:

@@ -64,6 +64,9 @@ ZTE_ITEMS = {
 GREEN_PACKAGING = (
     "Eight departments issue guidance on green packaging standards for express delivery"
 )
+TC260_ITEMS = {
+    "Cybersecurity Standards Forum held during China Cybersecurity Week in Zhengzhou",
+}
 POPUP_RESULTS = ".search-popup:not([hidden]) .search-result"
 PAGE_RESULTS = "[data-search-results] .search-result"
 
@@ -209,6 +212,21 @@ def test_a_facet_filters_results_keeps_counts_and_lives_in_the_url(page, site_ur
     page.go_back()
     expect(page.locator("[data-search-status]")).to_have_text(f"{all_count} results for standards.")
     assert "year=" not in page.url
+
+
+def test_standards_are_tokens_and_a_facet(page, site_url):
+    # The items write "TC260"; the canonical "SAC/TC 260" finds them too, and the
+    # "Standard" facet filters by it.
+    written = set(search_page(page, site_url, "TC260"))
+    assert written >= TC260_ITEMS
+    assert set(search_page(page, site_url, "SAC%2FTC%20260")) >= TC260_ITEMS
+    facet = page.locator("button[data-facet=standard][data-value='SAC/TC 260']")
+    count = int(facet.locator(".count").inner_text())
+    assert count >= len(TC260_ITEMS)
+    facet.click()
+    expect(facet).to_have_attribute("aria-pressed", "true")
+    assert "standard=SAC" in page.url
+    expect(page.locator(PAGE_RESULTS)).to_have_count(count)
 
 
 def test_sorting_by_date_puts_the_newest_first(page, site_url):

@@ -359,3 +359,47 @@ def test_drafts_never_reach_a_feed(tmp_path):
     result = build(tmp_path, files, drafts=True)
     parsed = feedparser.parse(result.files["/committees/sac-tc260/feed.xml"])
     assert [e.title for e in parsed.entries] == ["A about TC260"]
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _search_module():
+    import importlib.util
+    import sys
+
+    name = "gazette_plugin_search_for_tests"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "plugins" / "search.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_search_records_carry_identifiers_only_with_the_plugin(tmp_path):
+    search = _search_module()
+    files = {"content/items/a.md": item(title='"TC28/SC42 meets"')}
+    with_plugin = build(tmp_path / "with", {**files, "site.toml": SITE})
+    without = build(tmp_path / "without", files)
+    rec = search.records(with_plugin.site, with_plugin.site.glossary)[0]
+    assert rec.standards == ("SAC/TC 28/SC 42",)
+    assert search.records(without.site, without.site.glossary)[0].standards == ()
+    index = search._helper()
+    entry = index.pagefind_record(rec, "en")
+    assert entry["filters"]["standard"] == ["SAC/TC 28/SC 42"]
+    assert "SAC/TC 28/SC 42" in entry["content"]
+    assert search.lunr_document(0, rec)["standards"] == "SAC/TC 28/SC 42"
+
+
+def test_search_memo_keeps_identifiers_and_is_equal_to_a_fresh_computation(tmp_path):
+    from gazette.plugin_cache import PluginCache
+
+    search = _search_module()
+    files = {"site.toml": SITE, "content/items/a.md": doc("See GB/T 35273-2020.\n")}
+    site = build(tmp_path, files).site
+    cache = PluginCache(tmp_path / "cache")
+    first = search.records(site, site.glossary, cache)
+    again = search.records(site, site.glossary, cache)  # from the memo
+    assert first == again == search.records(site, site.glossary)
+    assert first[0].standards == ("GB/T 35273",)

@@ -16,6 +16,8 @@ of the render cache key.
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree as etree
@@ -26,10 +28,16 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from gazette.content import identifiers
+from gazette.model import Item
 from gazette.render.abbreviations import text_slots
 
 PRIORITY = 6.8  # after the abbr extension (7), before the glossary (6.5)
 CLASS = "std-ref"
+
+_SKIPPED = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.S)
+_OWN_LINK = re.compile(rf'<a class="{CLASS}" href="[^"]*">([^<]*)</a>')
+_OTHER_LINK = re.compile(r"<a\b[^>]*>.*?</a>", re.S)
+_TAG = re.compile(r"<[^>]+>")
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +52,28 @@ def page_url(ref: identifiers.Ref) -> str:
     """The site-relative URL of the page of a standard or a committee."""
     folder = "standards" if ref.kind == "standard" else "committees"
     return f"/{folder}/{ref.slug}/"
+
+
+def prose(markup: str) -> str:
+    """The text of a rendered body for recognition: no code, no links but ours."""
+    markup = _SKIPPED.sub(" ", markup)
+    markup = _OWN_LINK.sub(r"\1", markup)
+    markup = _OTHER_LINK.sub(" ", markup)
+    return html.unescape(_TAG.sub(" ", markup))
+
+
+def item_identifiers(item: Item) -> list[identifiers.Ref]:
+    """Every identifier an item mentions: title and summary, then its body's prose.
+
+    Used by the standards plugin (its pages) and the search plugin (tokens and a
+    facet), so that both see the same identifiers. Regular expressions suffice
+    on the body: it is nh3's sanitised output, with every attribute quoted.
+    """
+    found = identifiers.find(f"{item.title}\n{item.summary}")
+    found += identifiers.find_in(prose(item.html), "ITU-T" in item.text)
+    for text in _OWN_LINK.findall(item.html):  # what the body links, whatever its context
+        found += identifiers.find_in(html.unescape(text), True)
+    return found
 
 
 class FirstStandardMentions(Treeprocessor):

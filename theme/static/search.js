@@ -3,7 +3,7 @@
 //
 // Two engines sit behind one small adapter, chosen by data-search-engine:
 //   load() -> { search(query, filters, sort, wantFacets) -> { total, facets, hits } }
-// where facets is { tag|section|year: { value: count } } (Pagefind counts only
+// where facets is { tag|standard|section|year: { value: count } } (Pagefind counts only
 // when wantFacets is set, which loads its filter index) and each hit is a
 // function that resolves to { url, title, date, issue, section, tags, summary,
 // text, positions }. "pagefind" fetches only the index chunks a query needs;
@@ -18,7 +18,7 @@
   if (!anchor) return;
   var base = anchor.dataset.searchBase || "/";
   var engineName = anchor.dataset.searchEngine;
-  var FACETS = [["tag", "Tag"], ["section", "Section"], ["year", "Year"]];
+  var FACETS = [["tag", "Tag"], ["standard", "Standard"], ["section", "Section"], ["year", "Year"]];
   var PAGE_SIZE = 10;
   var POPUP_SIZE = 6;
   var FACET_VALUES = 12;
@@ -101,6 +101,7 @@
       issue: meta.issue || "",
       section: meta.section || "",
       tags: (data.filters && data.filters.tag) || [],
+      standards: (data.filters && data.filters.standard) || [],
       summary: meta.summary || "",
       text: data.content.split(" ").slice(0, words).join(" "),
       positions: (data.locations || []).filter(function (at) { return at < words; }),
@@ -148,6 +149,7 @@
 
   function facetValues(doc, key) {
     if (key === "tag") return doc.tags;
+    if (key === "standard") return doc.standards || [];
     if (key === "year") return [doc.date.slice(0, 4)];
     return [doc[key]];
   }
