@@ -2,7 +2,7 @@
 
 Hypothesis draws random sequences of edits an editor makes (bodies, titles,
 tags, dates that move items between archive pages, drafts, new, deleted and
-renamed items, slug changes, tag merges in ``tags.yml``, glossary and issue
+renamed items, slug changes, tag merges in ``tags.yml``, glossary, standards.yml and issue
 edits, template edits), builds incrementally after each one with the cache and
 the previous ``site/``, and compares the final tree with a build from nothing.
 A wrong dependency may only cost time: any difference is a stale page.
@@ -41,6 +41,8 @@ page_size = 2
 [plugins.feeds]
 limit = 3
 [plugins.sitemap]
+[plugins.standards]
+page_size = 2
 """
 
 ISSUE = """---
@@ -59,7 +61,7 @@ Intro of {id}{extra}.
 
 TAG_CHOICES = ["5G", "MIIT", "AI", "Cybersecurity", "Standardisation", "standards", "#5g"]
 DATES = ["2020-06-02", "2020-06-20", "2020-07-15", "2020-08-01", "2020-09-12", "2021-01-05"]
-WORDS = ["alpha", "beta", "gamma", "delta", "MIIT", "SAC", "network", "standard"]
+WORDS = ["alpha", "beta", "gamma", "delta", "MIIT", "SAC", "network", "standard", "TC260", "GB7258"]
 
 
 class Project:
@@ -194,6 +196,8 @@ class Project:
             self.write("content/tags.yml", text.replace("The ministry.", f"The {word} ministry."))
         elif kind == "glossary":
             self.write("content/glossary.yml", GLOSSARY_YML + f"{word.upper()}X: {word} words\n")
+        elif kind == "standards":
+            self.write("content/standards.yml", f"TC260:\n  title: {word} committee\n")
         elif kind == "issue":
             self.write("content/issues/2020-06.md", self.issue("2020-06", 1, "2020-07-31", word))
         elif kind == "template":
@@ -218,6 +222,7 @@ OPS = st.tuples(
             "merge",
             "describe",
             "glossary",
+            "standards",
             "issue",
             "template",
         ]

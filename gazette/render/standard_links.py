@@ -38,6 +38,7 @@ _SKIPPED = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.S)
 _OWN_LINK = re.compile(rf'<a class="{CLASS}" href="[^"]*">([^<]*)</a>')
 _OTHER_LINK = re.compile(r"<a\b[^>]*>.*?</a>", re.S)
 _TAG = re.compile(r"<[^>]+>")
+_HEADING = re.compile(r"<h[1-6]\b[^>]*>.*?</h[1-6]>", re.S)
 
 
 @lru_cache(maxsize=1)
@@ -70,7 +71,11 @@ def item_identifiers(item: Item) -> list[identifiers.Ref]:
     on the body: it is nh3's sanitised output, with every attribute quoted.
     """
     found = identifiers.find(f"{item.title}\n{item.summary}")
-    found += identifiers.find_in(prose(item.html), "ITU-T" in item.text)
+    # The tree processor links the first mention of every identifier in the
+    # body's prose outside headings: a body without such a link mentions none
+    # there, so only its headings need reading (most bodies, cheaply).
+    body = item.html if f'class="{CLASS}"' in item.html else " ".join(_HEADING.findall(item.html))
+    found += identifiers.find_in(prose(body), "ITU-T" in item.text)
     for text in _OWN_LINK.findall(item.html):  # what the body links, whatever its context
         found += identifiers.find_in(html.unescape(text), True)
     return found
@@ -82,7 +87,10 @@ class FirstStandardMentions(Treeprocessor):
         self.base_path = base_path
 
     def run(self, root: etree.Element) -> None:
-        itu = "ITU-T" in "".join(root.itertext())
+        text = "".join(root.itertext())
+        itu = "ITU-T" in text
+        if not identifiers.find_in(text, itu):  # one scan: most bodies hold none
+            return
         seen: set[str] = set()
         for owner, parent in text_slots(root):
             if parent is None:
