@@ -65,7 +65,8 @@ def own_seconds(stderr: str, plugin: str) -> float:
     """The plugin's hooks and pages seconds, from the ``--timings`` table."""
     for line in stderr.splitlines():
         fields = line.split()
-        if len(fields) == 5 and fields[0] == plugin:
+        # plugin, hooks s, files, pages s, ms/file[, reused, rendered, written]
+        if len(fields) >= 5 and fields[0] == plugin:
             return float(fields[1]) + float(fields[3])
     return 0.0
 

@@ -39,6 +39,7 @@ title = "News"
 [plugins.home]
 [plugins.tags]
 [plugins.glossary]
+[plugins.standards]   # pages for GB/T 35273, ISO/IEC 30145-3, TC260 ... that items mention
 [plugins.search]
 [plugins.sections]
 [plugins.archive]
