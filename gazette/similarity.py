@@ -1,6 +1,6 @@
 """Sparse vectors for similarity: hashed TF-IDF keywords, weighted labels, top-k cosine.
 
-numpy and scipy.sparse, the standard numeric stack, and nothing above them:
+numpy, with the few sparse-matrix operations it needs in ``gazette.sparse``:
 scikit-learn's vectorisers tokenise in Python, one string object per word,
 which alone takes longer than the 3 s that related items may cost at 10,000
 items. Here every step is an array operation:
@@ -20,8 +20,8 @@ items. Here every step is an array operation:
 - *Scores*: the product of the unit vectors with their transpose, a block of
   rows at a time so that no dense n × n matrix exists, then the best ``count``
   of each row (see `best`); equal scores go to the lower index. Blocks and
-  chunks of texts run in a few threads: numpy and scipy's sparse products
-  release the GIL, and the results are put together in order.
+  chunks of texts run in a few threads: numpy releases the GIL, and the
+  results are put together in order.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import scipy.sparse as sp
+
+from gazette.sparse import Csr, dense_product, vstack
 
 HASH_BITS = 20
 MAX_DF = 0.5  # applied from MIN_TEXTS_FOR_MAX_DF texts on
@@ -85,11 +86,11 @@ def hashed_words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return text.astype(np.int32), column.astype(np.int32)
 
 
-def _count_words(texts: Sequence[str]) -> sp.csr_matrix:
+def _count_words(texts: Sequence[str]) -> Csr:
     shape = (len(texts), 1 << HASH_BITS)
     rows, columns = hashed_words(texts)
     if not len(rows):
-        return sp.csr_matrix(shape, dtype=np.float32)
+        return Csr.empty(shape)
     keys = (rows.astype(np.int64) << HASH_BITS) | columns
     keys.sort()
     firsts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
@@ -97,10 +98,10 @@ def _count_words(texts: Sequence[str]) -> sp.csr_matrix:
     unique = keys[firsts]
     indptr = np.searchsorted(unique >> HASH_BITS, np.arange(len(texts) + 1))
     columns = (unique & ((1 << HASH_BITS) - 1)).astype(np.int32)
-    return sp.csr_matrix((counts, columns, indptr), shape=shape)
+    return Csr(counts, columns, indptr, shape)
 
 
-def term_counts(texts: Sequence[str], chunk: int = 250) -> sp.csr_matrix:
+def term_counts(texts: Sequence[str], chunk: int = 250) -> Csr:
     """Texts × hashed words: how often each word occurs in each text.
 
     ``chunk`` texts at a time, sliced from ``texts`` only when a thread takes
@@ -108,15 +109,15 @@ def term_counts(texts: Sequence[str], chunk: int = 250) -> sp.csr_matrix:
     of texts is never all in memory.
     """
     if not len(texts):
-        return sp.csr_matrix((0, 1 << HASH_BITS), dtype=np.float32)
+        return Csr.empty((0, 1 << HASH_BITS))
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         parts = pool.map(
             lambda start: _count_words(texts[start : start + chunk]), range(0, len(texts), chunk)
         )
-        return sp.vstack(list(parts), format="csr")
+        return vstack(list(parts))
 
 
-def unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+def unit_rows(matrix: Csr) -> Csr:
     """Each row scaled to length 1 (empty rows stay empty)."""
     lengths = np.diff(matrix.indptr)
     rows = np.repeat(np.arange(matrix.shape[0]), lengths)
@@ -128,7 +129,7 @@ def unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return matrix
 
 
-def keep_heaviest(matrix: sp.csr_matrix, terms: int) -> sp.csr_matrix:
+def keep_heaviest(matrix: Csr, terms: int) -> Csr:
     """Keep the ``terms`` largest values of each row (and any equal to the last kept).
 
     Changes ``matrix`` in place and returns it. Rows go through ``np.partition``
@@ -153,12 +154,12 @@ def keep_heaviest(matrix: sp.csr_matrix, terms: int) -> sp.csr_matrix:
     return matrix
 
 
-def keyword_vectors(texts: Sequence[str], terms: int) -> sp.csr_matrix:
+def keyword_vectors(texts: Sequence[str], terms: int) -> Csr:
     """Unit TF-IDF vectors of each text's ``terms`` heaviest words."""
     return keyword_weights(term_counts(texts), terms)
 
 
-def keyword_weights(counts: sp.csr_matrix, terms: int) -> sp.csr_matrix:
+def keyword_weights(counts: Csr, terms: int) -> Csr:
     """`keyword_vectors` from the texts' `term_counts` (turned into weights in place).
 
     Each row of ``counts`` depends on its own text only, so rows may come from
@@ -180,7 +181,7 @@ def keyword_weights(counts: sp.csr_matrix, terms: int) -> sp.csr_matrix:
     return unit_rows(keep_heaviest(weights, terms))
 
 
-def label_vectors(labels: Sequence[Iterable[str]], idf: bool = True) -> sp.csr_matrix:
+def label_vectors(labels: Sequence[Iterable[str]], idf: bool = True) -> Csr:
     """Unit vectors of label sets (tags, threads), each label weighted by its rarity."""
     names = sorted({label for item_labels in labels for label in item_labels})
     column = {name: n for n, name in enumerate(names)}
@@ -190,7 +191,7 @@ def label_vectors(labels: Sequence[Iterable[str]], idf: bool = True) -> sp.csr_m
             rows.append(row)
             columns.append(column[name])
     shape = (len(labels), len(names))
-    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=shape)
+    matrix = Csr.from_coo(np.ones(len(rows), dtype=np.float32), rows, columns, shape)
     if idf:
         df = np.bincount(matrix.indices, minlength=len(names))
         weight = np.log((1 + len(labels)) / (1 + df)) + 1
@@ -238,22 +239,20 @@ def best_cells(scores: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, 
     return rows[chosen], columns[chosen], values[chosen]
 
 
-def _padded_transpose(features: sp.csr_matrix) -> sp.csr_matrix:
+def _padded_transpose(features: Csr) -> Csr:
     """``features.T`` with its columns padded to whole groups of ``GROUP``."""
     width = -(-features.shape[0] // GROUP) * GROUP
-    transposed = features.T.tocsr()
-    return sp.csr_matrix(
-        (transposed.data, transposed.indices, transposed.indptr), shape=(features.shape[1], width)
-    )
+    transposed = features.transposed()
+    return Csr(transposed.data, transposed.indices, transposed.indptr, (features.shape[1], width))
 
 
 def top_matches(
-    features: sp.csr_matrix, excluded: Sequence[Iterable[int]], count: int
+    features: Csr, excluded: Sequence[Iterable[int]], count: int
 ) -> list[list[tuple[int, float]]]:
     """For each row, ``(row, score)`` of the rows with the largest dot products.
 
     A row never matches itself or the rows in ``excluded[row]``. Blocks of rows
-    run in threads: scipy's product and numpy release the GIL.
+    run in threads: numpy releases the GIL.
     """
     found: list[list[tuple[int, float]]] = [[] for _ in range(features.shape[0])]
     rows, columns, values = top_match_cells(features, excluded, count)
@@ -263,7 +262,7 @@ def top_matches(
 
 
 def top_match_cells(
-    features: sp.csr_matrix,
+    features: Csr,
     excluded: Sequence[Iterable[int]],
     count: int,
     rows: np.ndarray | None = None,
@@ -282,7 +281,7 @@ def top_match_cells(
 
     def match(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mine = chosen[start : start + block]
-        scores = (features[mine] @ transposed).toarray()
+        scores = dense_product(features[mine], transposed)
         local = np.arange(len(mine))
         scores[local, mine] = 0
         pairs = [(row, other) for row, own in enumerate(mine.tolist()) for other in excluded[own]]
@@ -299,11 +298,11 @@ def top_match_cells(
     return tuple(np.concatenate(arrays) for arrays in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
-def dot_columns(features: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+def dot_columns(features: Csr, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """Dense ``scores[r, c]``: row ``rows[r]`` times row ``columns[c]`` of ``features``.
 
     Summed over the entries of row ``rows[r]`` in their order, exactly as
     `top_match_cells` sums the same cell, so the float32 values are equal.
     """
-    other = features[np.asarray(columns, dtype=np.int64)].T.tocsr()
-    return (features[np.asarray(rows, dtype=np.int64)] @ other).toarray()
+    other = features[np.asarray(columns, dtype=np.int64)].transposed()
+    return dense_product(features[np.asarray(rows, dtype=np.int64)], other)

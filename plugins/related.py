@@ -50,14 +50,13 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 import numpy as np
-import scipy
-import scipy.sparse as sp
 
-from gazette import similarity
+from gazette import similarity, sparse
 from gazette.diagnostics import ContentError, Diagnostic, error
 from gazette.model import Item, Site
 from gazette.plugin_cache import PluginCache, cache_key
 from gazette.plugins import Option
+from gazette.sparse import Csr, hstack, vstack
 
 OPTIONS = {
     "count": Option(int, 5, "related items per item, at most (0 shows none)", minimum=0),
@@ -129,8 +128,8 @@ def feature_matrix(
     tag_weight: float = 0.3,
     thread_weight: float = 0.2,
     terms: int = TERMS,
-    counts: sp.csr_matrix | None = None,
-) -> tuple[sp.csr_matrix, np.ndarray]:
+    counts: Csr | None = None,
+) -> tuple[Csr, np.ndarray]:
     """Each document's feature row, and a name for each column.
 
     The product of two rows is the document's score (see `rank`). ``counts``
@@ -158,9 +157,8 @@ def feature_matrix(
         names.append(np.arange(1 << similarity.HASH_BITS, dtype=np.uint64))
     # Scaling each block by the square root of its weight makes the product
     # of two rows the weighted sum of the three similarities.
-    features = sp.hstack(
-        [matrix * np.float32(np.sqrt(weight)) for matrix, weight in blocks],
-        format="csr",
+    features = hstack(
+        [matrix.scaled(np.float32(np.sqrt(weight))) for matrix, weight in blocks],
         dtype=np.float32,
     )
     return features, np.concatenate(names)
@@ -196,12 +194,13 @@ def rank(
 # --- the same, kept between builds ----------------------------------------------------
 
 # The code's version, part of every cache key: any change to how scores are
-# computed, here or in numpy and scipy (the order of a product's sums), makes
+# computed, here, in gazette.similarity and gazette.sparse or in numpy, makes
 # every stored entry a miss.
 CODE_VERSION = hashlib.blake2b(
     Path(__file__).read_bytes()
     + Path(similarity.__file__).read_bytes()
-    + f"numpy {np.__version__} scipy {scipy.__version__}".encode(),
+    + Path(sparse.__file__).read_bytes()
+    + f"numpy {np.__version__}".encode(),
     digest_size=16,
 ).hexdigest()
 CHANGED_SHARE = 0.2  # more changed rows than this share of all: recompute every row
@@ -235,7 +234,7 @@ def _digests(values: Iterable[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(values), dtype=np.uint8).reshape(-1, 16)
 
 
-def row_digests(features: sp.csr_matrix, names: np.ndarray) -> np.ndarray:
+def row_digests(features: Csr, names: np.ndarray) -> np.ndarray:
     """A digest of each row's entries in order: column names and float32 values.
 
     Two rows with equal digests have equal products with any row, to the
@@ -488,7 +487,7 @@ class Ranking:
         except Exception:  # whatever is wrong with an entry, it is only a miss
             return None
 
-    def _counts(self, cache: PluginCache, texts: list[bytes]) -> sp.csr_matrix:
+    def _counts(self, cache: PluginCache, texts: list[bytes]) -> Csr:
         """`similarity.term_counts` of the texts, tokenising only those not in the cache.
 
         Counts are kept in two slots: ``counts``, every text's, rewritten only
@@ -511,7 +510,7 @@ class Ranking:
             first = {t: n for n, t in reversed(list(enumerate(texts)))}
             pools.append(similarity.term_counts(Texts([self.documents[first[t]] for t in missing])))
             known.update({text: offset + n for n, text in enumerate(missing)})
-        pool = sp.vstack(pools, format="csr")
+        pool = vstack(pools)
         self._lap("tokenise new texts")
         counts = pool[np.array([known[t] for t in texts], dtype=np.int64)]
         counts.sort_indices()
@@ -531,7 +530,7 @@ class Ranking:
 
     def _update(
         self,
-        features: sp.csr_matrix,
+        features: Csr,
         state: State,
         slugs: list[str],
         rows: np.ndarray,
@@ -621,9 +620,7 @@ class Ranking:
         return matches
 
 
-def _load_counts(
-    cache: PluginCache, slot: str, key: str, width: int
-) -> tuple[np.ndarray, sp.csr_matrix]:
+def _load_counts(cache: PluginCache, slot: str, key: str, width: int) -> tuple[np.ndarray, Csr]:
     """Stored word counts: text digests and a matrix, one row each (none if damaged)."""
     files = cache.load(slot, key)
     try:
@@ -631,10 +628,10 @@ def _load_counts(
             return _stored_counts(files, width)
     except Exception:  # whatever is wrong with an entry, it is only a miss
         pass
-    return np.zeros((0, 16), np.uint8), sp.csr_matrix((0, width), dtype=np.float32)
+    return np.zeros((0, 16), np.uint8), Csr.empty((0, width))
 
 
-def _stored_counts(files: Mapping[str, bytes], width: int) -> tuple[np.ndarray, sp.csr_matrix]:
+def _stored_counts(files: Mapping[str, bytes], width: int) -> tuple[np.ndarray, Csr]:
     digests = _array(files, "digests.npy", np.uint8, 2)
     indptr = _array(files, "indptr.npy", np.int64)
     columns = _array(files, "columns.npy", np.int32)
@@ -653,12 +650,10 @@ def _stored_counts(files: Mapping[str, bytes], width: int) -> tuple[np.ndarray, 
     starts[indptr[1:-1][indptr[1:-1] < len(columns)]] = True
     if np.any(~rising & ~starts[1:]):
         raise ValueError("columns out of order")
-    return digests, sp.csr_matrix((counts, columns, indptr), shape=(m, width))
+    return digests, Csr(counts, columns, indptr, (m, width))
 
 
-def _count_files(
-    texts: list[bytes], pool: sp.csr_matrix, row: Mapping[bytes, int]
-) -> dict[str, bytes]:
+def _count_files(texts: list[bytes], pool: Csr, row: Mapping[bytes, int]) -> dict[str, bytes]:
     """The word counts of ``texts`` (rows of ``pool``), as files (16-bit counts if they fit)."""
     kept = pool[np.array([row[t] for t in texts], dtype=np.int64)]
     small = not kept.nnz or kept.data.max() <= np.iinfo(np.uint16).max

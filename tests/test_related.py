@@ -13,6 +13,7 @@ from gazette import similarity
 from gazette.content.config import parse_config
 from gazette.diagnostics import ContentError
 from gazette.plugins import load_plugins
+from gazette.sparse import Csr
 from helpers import SITE_TOML, TAGS_YML, build, item
 
 SITE = SITE_TOML + "[plugins.crosslinks]\n[plugins.related]\n"
@@ -132,11 +133,11 @@ def test_words_are_told_apart_by_their_first_16_bytes():
 def test_top_matches_blocks_agree_with_a_dense_computation(monkeypatch):
     rng = np.random.default_rng(7)
     dense = (rng.random((23, 9)) * (rng.random((23, 9)) < 0.4)).astype(np.float32)
-    features = similarity.unit_rows(similarity.sp.csr_matrix(dense))
+    features = similarity.unit_rows(Csr.from_dense(dense))
     excluded = [{(row + 1) % 23} for row in range(23)]
     monkeypatch.setattr(similarity, "BLOCK_CELLS", 50)  # two rows per block
     found = similarity.top_matches(features, excluded, 4)
-    scores = (features @ features.T).toarray()
+    scores = features.toarray() @ features.toarray().T
     for row in range(23):
         candidates = [
             (-scores[row, col], col)
