@@ -60,7 +60,8 @@ import json
 import re
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,10 @@ PAGEFIND_SKIP = re.compile(r"pagefind-(component-ui|modular-ui|ui|highlight)\.")
 INDEX_DATA = re.compile(r"(pagefind-entry\.json|[^/]+\.pf_meta|(index|fragment|filter)/.+)$")
 SHARDS_FILE = "gazette-shards.json"
 DATES_FILE = "gazette-dates.json"
+# Each bundle's words (lower case, 4 to 30 letters) with their counts: search.js
+# builds "did you mean" from them, fetching them only when a query finds nothing.
+WORDS_FILE = "gazette-words.json"
+_WORD = re.compile(r"[^\W\d_]{4,30}")
 SHARD_FOLDER = "shard-{}/"
 # Field weights: title and tags over summary over the body.
 PAGEFIND_WEIGHTS = (("title", 7), ("tags", 7), ("summary", 3))
@@ -435,8 +440,17 @@ async def _bundle(name: str, entries: list[dict[str, Any]], language: str) -> di
         await service.close()
     files = canonical(files)
     files[DATES_FILE] = _json(_dates(files))
+    files[WORDS_FILE] = _json(vocabulary(entry["content"] for entry in entries))
     RUNS.append(ShardRun(name, len(entries), time.perf_counter() - start, peak))
     return files
+
+
+def vocabulary(texts: Iterable[str]) -> dict[str, int]:
+    """Words and how many records hold each, sorted (Pagefind's weight markers left out)."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(set(_WORD.findall(_MARKER.sub(" ", text).lower())))
+    return dict(sorted(counts.items()))
 
 
 def _json(value: Any) -> bytes:
@@ -502,7 +516,7 @@ def pagefind_files(
         for path, data in bundles[name].items():
             if path == DATES_FILE:
                 dates.update(json.loads(data))
-            elif at == 0 or INDEX_DATA.match(path):
+            elif at == 0 or INDEX_DATA.match(path) or path == WORDS_FILE:
                 output[folder + path] = data
     output[SHARDS_FILE] = _json({"bundles": [SHARD_FOLDER.format(name) for name in names[1:]]})
     output[DATES_FILE] = _json(dict(sorted(dates.items())))

@@ -435,6 +435,7 @@ def lunr_display(rec: Record) -> dict[str, Any]:
         "section": rec.section,
         "tags": list(rec.tags),
         "standards": list(rec.standards),
+        "extra": " ".join((*rec.aliases, *rec.synonyms, *rec.standards)),
         "summary": rec.summary,
         "text": rec.body,
     }

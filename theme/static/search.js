@@ -57,7 +57,19 @@
           return pagefind.mergeIndex(root + path, { baseUrl: base });
         }));
       }).then(function () {
+        var vocabularyPromise = null;
         return {
+          local: false,
+          // Every bundle's words with their counts, for "did you mean" (fetched on a miss).
+          vocabulary: function () {
+            if (!vocabularyPromise) {
+              vocabularyPromise = Promise.all([""].concat(bundles).map(function (path) {
+                return getJSON(root + path + (path && !/\/$/.test(path) ? "/" : "") +
+                  "gazette-words.json").catch(function () { return {}; });
+              })).then(mergeVocabularies);
+            }
+            return vocabularyPromise;
+          },
           search: function (query, filters, sort, facets) {
             // Counts come back only once the filter index is loaded; the header box skips it.
             var ready = facets ? pagefind.filters() : Promise.resolve();
@@ -103,6 +115,7 @@
       tags: (data.filters && data.filters.tag) || [],
       standards: (data.filters && data.filters.standard) || [],
       summary: meta.summary || "",
+      searchable: (meta.title || "") + " " + data.content,
       text: data.content.split(" ").slice(0, words).join(" "),
       positions: (data.locations || []).filter(function (at) { return at < words; }),
     };
@@ -117,7 +130,21 @@
       var lunr = window.lunr;
       var index = lunr.Index.load(loaded[1]);
       var docs = loaded[2];
+      var vocabulary = null;
       return {
+        local: true,
+        vocabulary: function () {
+          if (!vocabulary) {
+            var counts = {};
+            docs.forEach(function (doc) {
+              searchableOf(doc).toLowerCase().split(/[^\p{L}\p{N}]+/u).forEach(function (w) {
+                if (w.length > 3) counts[w] = (counts[w] || 0) + 1;
+              });
+            });
+            vocabulary = mergeVocabularies([counts]);
+          }
+          return Promise.resolve(vocabulary);
+        },
         search: function (query, filters, sort) {
           var terms = lunr.tokenizer(query).map(function (token) {
             return lunr.trimmer(token).toString();
@@ -131,6 +158,11 @@
               }
             });
           }).map(function (match) { return docs[Number(match.ref)]; });
+          // lunr's ranking first, then every other record: the exact check below
+          // decides, so a spelling lunr's stemmer misses is still found.
+          var seen = {};
+          found.forEach(function (doc) { seen[doc.url] = true; });
+          found = found.concat(docs.filter(function (doc) { return !seen[doc.url]; }));
           found = found.filter(function (doc) { return passes(doc, filters); });
           if (sort === "date") {
             found.sort(function (a, b) { return b.date.localeCompare(a.date); });
@@ -175,8 +207,25 @@
     return counts;
   }
 
+  function searchableOf(doc) {
+    return [doc.title, doc.summary, doc.tags.join(" "), doc.extra || "", doc.text].join(" ");
+  }
+
+  function mergeVocabularies(parts) {
+    var merged = {};
+    parts.forEach(function (counts) {
+      Object.keys(counts).forEach(function (word) {
+        var folded = fold(word);
+        merged[folded] = (merged[folded] || 0) + counts[word];
+      });
+    });
+    return merged;
+  }
+
   function fromLunr(doc) {
     return {
+      searchable: searchableOf(doc),
+      standards: doc.standards || [],
       url: base + doc.url.replace(/^\//, ""),
       title: doc.title,
       date: doc.date,
@@ -239,19 +288,148 @@
     return query.length < MIN_CHARS ? "" : query;
   }
 
-  function hasCounts(facets) {
-    return Object.keys(facets).some(function (key) { return Object.keys(facets[key]).length > 0; });
+  // ---------------------------------------------------------------- what matches
+
+  // Engines find candidates (Pagefind stems words and, for a word it does not
+  // know, substitutes the longest indexed prefix: "carbon" finds "car"); a
+  // result is an *exact* match only when every word of the query is one of its
+  // words, after the same folding on both sides: case, accents, British and
+  // American spellings (-isation/-ization, -our/-or, -tre/-ter ...), a plural
+  // "s", and letters glued to digits ("TC260" is "TC 260"). Common words are
+  // neither required nor highlighted. "Quoted words" must appear in that order.
+  // The last word, while it is typed, also matches as a prefix when no result
+  // holds it whole. The others are partial matches, listed after the exact ones.
+  var STOP = {};
+  ("a an and are as at be by for from has have in into is it its of on or that the their " +
+    "this to was were which with").split(" ").forEach(function (w) { STOP[w] = true; });
+  var VARIANTS = [
+    [/isation/g, "ization"], [/isations/g, "izations"], [/ise([ds]?)$/, "ize$1"],
+    [/ising$/, "izing"], [/yse([ds]?)$/, "yze$1"], [/our(s?)$/, "or$1"],
+    [/tre(s?)$/, "ter$1"], [/ogue(s?)$/, "og$1"], [/ence$/, "ense"], [/programme/, "program"],
+    [/lled$/, "led"], [/lling$/, "ling"],
+  ];
+
+  function fold(word) {
+    var w = word.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+    if (w.length > 4 && /[a-z]$/.test(w)) {
+      VARIANTS.forEach(function (rule) { w = w.replace(rule[0], rule[1]); });
+    }
+    if (w.length > 3 && /ies$/.test(w)) w = w.slice(0, -3) + "y";
+    else if (w.length > 3 && /[^s]s$/.test(w) && !/(us|is)$/.test(w)) w = w.slice(0, -1);
+    return w;
+  }
+
+  // The words of a text, folded, in order ("GB/T 4754-2017" -> gb t 4754 2017).
+  function words(text) {
+    return (text || "").replace(/(\p{L})(\p{N})/gu, "$1 $2").toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(fold);
+  }
+
+  // {all: [[folded words of a phrase or a word]...], typing: the last word (raw) or ""}
+  function parseQuery(query) {
+    var parts = [];
+    var rest = query.replace(/"([^"]*)"/g, function (_, phrase) {
+      var found = words(phrase);
+      if (found.length) parts.push(found);
+      return " ";
+    });
+    var loose = words(rest).filter(function (w) { return !STOP[w]; });
+    loose.forEach(function (w) { parts.push([w]); });
+    if (!parts.length) words(rest).forEach(function (w) { parts.push([w]); });
+    var open = !/["\s]$/.test(query) && loose.length ? rest.trim().split(/\s+/).pop() : "";
+    return { parts: parts, typing: open ? fold(words(open).pop() || "") : "" };
+  }
+
+  function hasRun(list, run, from) {
+    for (var at = from || 0; at + run.length <= list.length; at++) {
+      var all = true;
+      for (var k = 0; k < run.length && all; k++) all = list[at + k] === run[k];
+      if (all) return true;
+    }
+    return false;
+  }
+
+  // "exact", "partial" or "" for a record whose words are ``have``.
+  function verdict(have, parsed, prefix) {
+    var set = {};
+    have.forEach(function (w) { set[w] = true; });
+    var found = 0;
+    parsed.parts.forEach(function (run) {
+      var last = run.length === 1 && prefix && run[0] === parsed.typing;
+      var ok = run.length === 1 ? set[run[0]] || (last && have.some(function (w) {
+        return w.indexOf(run[0]) === 0;
+      })) : hasRun(have, run);
+      if (ok) found++;
+    });
+    if (found === parsed.parts.length && found) return "exact";
+    return found ? "partial" : "";
+  }
+
+  // Sorts hits into exact and partial matches; the last word is a prefix only
+  // when no hit holds it whole.
+  function sortHits(hits, parsed) {
+    var texts = hits.map(function (hit) { return words(hit.searchable); });
+    var whole = parsed.typing && texts.some(function (have) {
+      return have.indexOf(parsed.typing) !== -1;
+    });
+    var exact = [], partial = [];
+    hits.forEach(function (hit, n) {
+      var v = verdict(texts[n], parsed, !whole);
+      if (v === "exact") exact.push(hit);
+      else if (v === "partial") partial.push(hit);
+    });
+    return { exact: exact, partial: partial, prefix: !whole };
   }
 
   function queryTerms(query) {
-    return query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (term) {
-      return term.length > 1;
-    });
+    var parsed = parseQuery(query);
+    var terms = [];
+    parsed.parts.forEach(function (run) { terms = terms.concat(run); });
+    return { list: terms, typing: parsed.typing };
   }
 
   function isHit(word, terms) {
-    var bare = word.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
-    return bare !== "" && terms.some(function (term) { return bare.indexOf(term) === 0; });
+    var folded = words(word);
+    return folded.length > 0 && folded.every(function (w) {
+      return terms.list.indexOf(w) !== -1 || (terms.typing && w.indexOf(terms.typing) === 0 &&
+        terms.typing.length > 2);
+    });
+  }
+
+  // "Did you mean": for each query word no record holds, the nearest word that
+  // some record holds (edit distance at most 2, the commoner first).
+  function distance(a, b) {
+    if (Math.abs(a.length - b.length) > 2) return 3;
+    var prev = [], row = [];
+    for (var j = 0; j <= b.length; j++) prev[j] = j;
+    for (var i = 1; i <= a.length; i++) {
+      row = [i];
+      for (var k = 1; k <= b.length; k++) {
+        row[k] = Math.min(prev[k] + 1, row[k - 1] + 1, prev[k - 1] + (a[i - 1] === b[k - 1] ? 0 : 1));
+      }
+      prev = row;
+    }
+    return prev[b.length];
+  }
+
+  function suggest(query, vocabulary) {
+    var changed = false;
+    var out = query.split(/(\s+)/).map(function (token) {
+      var raw = token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+      var w = raw.toLowerCase();
+      if (!w || /\s/.test(token) || w.length < 4 || vocabulary[fold(w)] || STOP[w]) return token;
+      var best = "", score = 3, count = 0;
+      Object.keys(vocabulary).forEach(function (known) {
+        var d = distance(w, known);
+        if (d < score || (d === score && vocabulary[known] > count)) {
+          best = known; score = d; count = vocabulary[known];
+        }
+      });
+      if (!best || score > 2) return token;
+      changed = true;
+      return token.replace(raw, best);
+    });
+    return changed ? out.join("") : "";
   }
 
   // An excerpt around the first match, with matched words in <mark>.
@@ -319,6 +497,63 @@
 
   function loadHits(hits) {
     return Promise.all(hits.map(function (load) { return load(); }));
+  }
+
+  // Runs a query and checks its candidates (see "what matches"): all of them with
+  // lunr, whose records are in memory; with Pagefind, whose records are fetched
+  // one by one, the first CHECK_FIRST and more until ``want`` exact ones are
+  // found, at most CHECK_MAX. Returns { total, exact, partial, complete, facets }.
+  var CHECK_FIRST = 30;
+  var CHECK_MAX = 200;
+  function matched(eng, query, filters, sort, want) {
+    var parsed = parseQuery(query);
+    return eng.search(query.replace(/"/g, " "), filters, sort, false).then(function (result) {
+      var loaders = result.hits;
+      var limit = eng.local ? loaders.length : Math.min(loaders.length, CHECK_MAX);
+      var loaded = [];
+      function check(upto) {
+        return loadHits(loaders.slice(loaded.length, upto)).then(function (hits) {
+          loaded = loaded.concat(hits);
+          var sorted = sortHits(loaded, parsed);
+          if (sorted.exact.length < want && loaded.length < limit) {
+            return check(Math.min(limit, loaded.length + CHECK_FIRST));
+          }
+          return sorted;
+        });
+      }
+      return check(eng.local ? limit : Math.min(limit, CHECK_FIRST)).then(function (sorted) {
+        sorted.partial.forEach(function (hit) { hit.partial = true; });
+        return {
+          total: sorted.exact.length,
+          exact: sorted.exact,
+          partial: sorted.partial,
+          complete: loaded.length === loaders.length,
+          facets: countFacets(sorted.exact),
+          prefix: sorted.prefix,
+        };
+      });
+    });
+  }
+
+  function countLabel(result) {
+    return plural(result.total) + (result.complete ? "" : " or more");
+  }
+
+  // "Did you mean ...?" as a link that searches for it, or null.
+  function didYouMean(eng, query, onPick) {
+    return eng.vocabulary().then(function (vocabulary) {
+      var better = suggest(query, vocabulary);
+      if (!better) return null;
+      var line = el("span", "search-suggestion", " Did you mean ");
+      var link = el("a", "", better);
+      link.href = base + "search/?q=" + encodeURIComponent(better);
+      link.addEventListener("click", function (event) {
+        if (onPick) { event.preventDefault(); onPick(better); }
+      });
+      line.appendChild(link);
+      line.appendChild(document.createTextNode("?"));
+      return line;
+    }).catch(function () { return null; });
   }
 
   function plural(count) {
@@ -397,21 +632,23 @@
         return;
       }
       engine().then(function (eng) {
-        return eng.search(query, {}, "", false);
+        return matched(eng, query, {}, "", POPUP_SIZE);
       }).then(function (result) {
-        return loadHits(result.hits.slice(0, POPUP_SIZE)).then(function (hits) {
-          if (mine !== seq) return;
-          var terms = queryTerms(query);
-          list.replaceChildren.apply(list, hits.map(function (hit) {
-            return renderHit(hit, terms, true);
-          }));
-          all.textContent = result.total ? "All " + plural(result.total) + " →" : "Search page →";
-          all.href = base + "search/?q=" + encodeURIComponent(input.value.trim());
-          status.textContent = result.total
-            ? plural(result.total) + ". Press ↓ to browse them."
-            : "No results for " + query + ".";
-          popup.hidden = false;
-        });
+        if (mine !== seq) return;
+        var terms = queryTerms(query);
+        var shown = (result.total ? result.exact : result.partial).slice(0, POPUP_SIZE);
+        var rows = shown.map(function (hit) { return renderHit(hit, terms, true); });
+        if (!result.total && shown.length) {
+          rows.unshift(el("li", "search-separator", "No exact match. Partial matches:"));
+        }
+        list.replaceChildren.apply(list, rows);
+        all.textContent = result.total ? "All " + countLabel(result) + " →" : "Search page →";
+        all.href = base + "search/?q=" + encodeURIComponent(input.value.trim());
+        status.textContent = result.total
+          ? countLabel(result) + ". Press ↓ to browse them."
+          : "No results for " + query + "." +
+            (result.partial.length ? " " + result.partial.length + " partial matches." : "");
+        popup.hidden = false;
       }).catch(function () {
         if (mine === seq) failed(status);
       });
@@ -486,6 +723,7 @@
     var seq = 0;
     var pending = [];
     var terms = [];
+    var shownPartial = false;
 
     form.querySelector("[data-search-nojs]").hidden = true;
     form.querySelector("[data-search-controls]").hidden = false;
@@ -545,7 +783,13 @@
       var mine = seq;
       return loadHits(next).then(function (hits) {
         if (mine !== seq) return;
-        hits.forEach(function (hit) { list.appendChild(renderHit(hit, terms, false)); });
+        hits.forEach(function (hit) {
+          if (hit.partial && !shownPartial) {
+            shownPartial = true;
+            list.appendChild(el("li", "search-separator", "Partial matches: not every word you typed"));
+          }
+          list.appendChild(renderHit(hit, terms, false));
+        });
         more.hidden = pending.length === 0;
       });
     }
@@ -570,26 +814,39 @@
       var eng = null;
       return engine().then(function (loaded) {
         eng = loaded;
-        return eng.search(query, filters, state.sort, false);
+        // Every candidate (up to CHECK_MAX), so that counts and facets are exact.
+        return matched(eng, query, filters, state.sort, Infinity);
       }).then(function (result) {
         if (mine !== seq) return;
         terms = queryTerms(query);
-        pending = result.hits.slice();
-        var next = pending.splice(0, PAGE_SIZE);
-        return loadHits(next).then(function (hits) {
+        shownPartial = false;
+        pending = result.exact.concat(result.partial).map(function (hit) {
+          return function () { return Promise.resolve(hit); };
+        });
+        list.replaceChildren();
+        return showMore().then(function () {
           if (mine !== seq) return;
-          list.replaceChildren.apply(list, hits.map(function (hit) {
-            return renderHit(hit, terms, false);
-          }));
-          more.hidden = pending.length === 0;
           list.setAttribute("aria-busy", "false");
-          status.textContent = result.total
-            ? plural(result.total) + " for " + query + "."
-            : "No results for " + query + ".";
-          if (!result.total || hasCounts(result.facets)) return renderFacets(result.facets);
-          // Facet counts cost Pagefind its filter index: fetch it after the results show.
-          return eng.search(query, filters, state.sort, true).then(function (counted) {
-            if (mine === seq) renderFacets(counted.facets);
+          var count = result.partial.length;
+          var partial = count ? " " + count + (count === 1 ? " partial match" : " partial matches") +
+            " (not every word) " + (result.total ? "after them." : "below.") : "";
+          status.textContent = (result.total ? countLabel(result) + " for " + query + "."
+            : "No exact results for " + query + ".") + partial;
+          if (result.complete) renderFacets(result.facets);
+          else {
+            // Beyond CHECK_MAX records, Pagefind's own counts (of its candidates).
+            eng.search(query.replace(/"/g, " "), filters, state.sort, true).then(function (counted) {
+              if (mine === seq) renderFacets(counted.facets);
+            });
+          }
+          if (result.total) return null;
+          return didYouMean(eng, query, function (better) {
+            state.q = better;
+            showControls();
+            save(true);
+            run();
+          }).then(function (line) {
+            if (line && mine === seq) status.appendChild(line);
           });
         });
       }).catch(function () {
