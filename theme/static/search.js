@@ -83,7 +83,9 @@
                 total: results.length,
                 facets: response.filters || {},
                 hits: results.map(function (result) {
-                  return function () { return result.data().then(fromPagefind); };
+                  var load = function () { return result.data().then(fromPagefind); };
+                  load.key = result.id;
+                  return load;
                 }),
               };
             });
@@ -302,20 +304,20 @@
   var STOP = {};
   ("a an and are as at be by for from has have in into is it its of on or that the their " +
     "this to was were which with").split(" ").forEach(function (w) { STOP[w] = true; });
+  // Applied after the plural "s" is gone, so each rule has one form.
   var VARIANTS = [
-    [/isation/g, "ization"], [/isations/g, "izations"], [/ise([ds]?)$/, "ize$1"],
-    [/ising$/, "izing"], [/yse([ds]?)$/, "yze$1"], [/our(s?)$/, "or$1"],
-    [/tre(s?)$/, "ter$1"], [/ogue(s?)$/, "og$1"], [/ence$/, "ense"], [/programme/, "program"],
-    [/lled$/, "led"], [/lling$/, "ling"],
+    [/isation/, "ization"], [/ise([d]?)$/, "ize$1"], [/ising$/, "izing"],
+    [/yse([d]?)$/, "yze$1"], [/our$/, "or"], [/tre$/, "ter"], [/ogue$/, "og"],
+    [/ence$/, "ense"], [/programme/, "program"], [/lled$/, "led"], [/lling$/, "ling"],
   ];
 
   function fold(word) {
     var w = word.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+    if (w.length > 3 && /ies$/.test(w)) w = w.slice(0, -3) + "y";
+    else if (w.length > 3 && /[^s]s$/.test(w) && !/(us|is)$/.test(w)) w = w.slice(0, -1);
     if (w.length > 4 && /[a-z]$/.test(w)) {
       VARIANTS.forEach(function (rule) { w = w.replace(rule[0], rule[1]); });
     }
-    if (w.length > 3 && /ies$/.test(w)) w = w.slice(0, -3) + "y";
-    else if (w.length > 3 && /[^s]s$/.test(w) && !/(us|is)$/.test(w)) w = w.slice(0, -1);
     return w;
   }
 
@@ -367,7 +369,18 @@
 
   // Sorts hits into exact and partial matches; the last word is a prefix only
   // when no hit holds it whole.
-  function sortHits(hits, parsed) {
+  // How well an exact hit matches: each query part found in its title counts 8,
+  // in its tags or summary 3, only in its text 1. Ties keep the engine's order.
+  function weight(hit, parsed) {
+    var fields = [words(hit.title), words(hit.tags.join(" ") + " " + hit.summary)];
+    return parsed.parts.reduce(function (sum, run) {
+      if (hasRun(fields[0], run)) return sum + 8;
+      if (hasRun(fields[1], run)) return sum + 3;
+      return sum + 1;
+    }, 0);
+  }
+
+  function sortHits(hits, parsed, sort) {
     var texts = hits.map(function (hit) { return words(hit.searchable); });
     var whole = parsed.typing && texts.some(function (have) {
       return have.indexOf(parsed.typing) !== -1;
@@ -378,6 +391,11 @@
       if (v === "exact") exact.push(hit);
       else if (v === "partial") partial.push(hit);
     });
+    if (sort !== "date") {
+      var scored = exact.map(function (hit, at) { return [weight(hit, parsed), at, hit]; });
+      scored.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
+      exact = scored.map(function (entry) { return entry[2]; });
+    }
     return { exact: exact, partial: partial, prefix: !whole };
   }
 
@@ -505,16 +523,50 @@
   // found, at most CHECK_MAX. Returns { total, exact, partial, complete, facets }.
   var CHECK_FIRST = 30;
   var CHECK_MAX = 200;
+  // The query in its other spellings, for an engine that stems them apart
+  // (Pagefind: "licenses" and "licences"): its candidates are the union.
+  var OTHER_SPELLINGS = [
+    [/ization/g, "isation"], [/isation/g, "ization"], [/ize(s|d)?\b/g, "ise$1"],
+    [/ise(s|d)?\b/g, "ize$1"], [/ense(s)?\b/g, "ence$1"], [/ence(s)?\b/g, "ense$1"],
+    [/(\w{3})or(s)?\b/g, "$1our$2"], [/our(s)?\b/g, "or$1"], [/(\w{2})ter(s)?\b/g, "$1tre$2"],
+    [/tre(s)?\b/g, "ter$1"],
+  ];
+  function spellings(query) {
+    var forms = [query.replace(/"/g, " ")];
+    OTHER_SPELLINGS.forEach(function (rule) {
+      var other = forms[0].toLowerCase().replace(rule[0], rule[1]);
+      if (forms.indexOf(other) === -1 && other !== forms[0].toLowerCase()) forms.push(other);
+    });
+    return forms;
+  }
+
+  function candidates(eng, query, filters, sort) {
+    var forms = eng.local ? [query.replace(/"/g, " ")] : spellings(query);
+    return Promise.all(forms.map(function (form) {
+      return eng.search(form, filters, sort, false);
+    })).then(function (results) {
+      var seen = {}, hits = [];
+      results.forEach(function (result) {
+        result.hits.forEach(function (load) {
+          if (load.key !== undefined && seen[load.key]) return;
+          if (load.key !== undefined) seen[load.key] = true;
+          hits.push(load);
+        });
+      });
+      return { hits: hits };
+    });
+  }
+
   function matched(eng, query, filters, sort, want) {
     var parsed = parseQuery(query);
-    return eng.search(query.replace(/"/g, " "), filters, sort, false).then(function (result) {
+    return candidates(eng, query, filters, sort).then(function (result) {
       var loaders = result.hits;
       var limit = eng.local ? loaders.length : Math.min(loaders.length, CHECK_MAX);
       var loaded = [];
       function check(upto) {
         return loadHits(loaders.slice(loaded.length, upto)).then(function (hits) {
           loaded = loaded.concat(hits);
-          var sorted = sortHits(loaded, parsed);
+          var sorted = sortHits(loaded, parsed, sort);
           if (sorted.exact.length < want && loaded.length < limit) {
             return check(Math.min(limit, loaded.length + CHECK_FIRST));
           }
