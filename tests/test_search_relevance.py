@@ -54,7 +54,10 @@ def exact_and_partial(page, site_url: str, entry: dict) -> tuple[list[str], list
     return [slug(p) for p in rows[:cut]], [slug(p) for p in rows[cut + 1 :]], status
 
 
-@pytest.mark.parametrize("entry", QUERIES, ids=[json.dumps(e.get("filters", {})) + e["q"] for e in QUERIES])
+IDS = [json.dumps(e.get("filters", {})) + e["q"] for e in QUERIES]
+
+
+@pytest.mark.parametrize("entry", QUERIES, ids=IDS)
 def test_relevance(browser, engine_url, entry):
     engine, url = engine_url
     page = browser.new_page()
@@ -67,6 +70,8 @@ def test_relevance(browser, engine_url, entry):
         assert status.startswith("No exact results"), status
         if entry.get("suggest"):
             assert "Did you mean" in status, status
+        if entry.get("partial"):  # shown after the separator, and said so
+            assert partial and "partial match" in status, (engine, status)
         SCORES.setdefault(engine, []).append((1.0, 1.0))
         return
     top = exact[: entry.get("top", 5)]
@@ -84,4 +89,6 @@ def test_report_scores():
     for engine, scores in sorted(SCORES.items()):
         precision = sum(p for p, _ in scores) / len(scores)
         recall = sum(r for _, r in scores) / len(scores)
-        print(f"\n{engine}: {len(scores)} queries, precision@5 {precision:.2f}, recall {recall:.2f}")
+        print(
+            f"\n{engine}: {len(scores)} queries, precision@5 {precision:.2f}, recall {recall:.2f}"
+        )  # noqa: E501
