@@ -229,6 +229,36 @@ def test_standards_are_tokens_and_a_facet(page, site_url):
     expect(page.locator(PAGE_RESULTS)).to_have_count(count)
 
 
+def test_large_result_sets_are_checked_a_batch_at_a_time(browser, site_url):
+    # As on a large archive: candidates are checked ten at a time, the count says
+    # "or more" until all are, and "More results" checks on, without repeats.
+    full = browser.new_page()
+    search_page(full, site_url, "standards")
+    expected = int(full.inner_text("[data-search-status]").split()[0])
+    full.close()
+    page = browser.new_page()
+    page.add_init_script("window.GAZETTE_SEARCH = {checkAllUnder: 5};")
+    search_page(page, site_url, "standards")
+    if "pagefind" in site_url or page.locator("[data-search-status]", has_text="or more").count():
+        expect(page.locator("[data-search-status]")).to_contain_text("or more")
+    more = page.locator("[data-search-more]")
+    for _ in range(20):
+        if not more.is_visible():
+            break
+        before = page.locator(PAGE_RESULTS).count()
+        more.click()
+        page.wait_for_function(
+            "n => document.querySelectorAll('[data-search-results] .search-result').length > n"
+            " || document.querySelector('[data-search-more]').hidden",
+            arg=before,
+        )
+    expect(page.locator("[data-search-status]")).not_to_contain_text("or more")
+    links = page.eval_on_selector_all(f"{PAGE_RESULTS} a.search-link", "as => as.map(a => a.href)")
+    assert len(links) == len(set(links)) >= expected
+    expect(page.locator("[data-search-status]")).to_contain_text(f"{expected} results")
+    page.close()
+
+
 def test_sorting_by_date_puts_the_newest_first(page, site_url):
     search_page(page, site_url, "standards")
     page.select_option("select[name=sort]", "date")

@@ -6,7 +6,7 @@
 // where facets is { tag|standard|section|year: { value: count } } (Pagefind counts only
 // when wantFacets is set, which loads its filter index) and each hit is a
 // function that resolves to { url, title, date, issue, section, tags, summary,
-// text, positions }. "pagefind" fetches only the index chunks a query needs;
+// text }. "pagefind" fetches only the index chunks a query needs;
 // "lunr" fetches one prebuilt index. Neither loads until the box is focused or
 // the search page opens.
 //
@@ -119,7 +119,6 @@
       summary: meta.summary || "",
       searchable: (meta.title || "") + " " + data.content,
       text: data.content.split(" ").slice(0, words).join(" "),
-      positions: (data.locations || []).filter(function (at) { return at < words; }),
     };
   }
 
@@ -236,7 +235,6 @@
       tags: doc.tags,
       summary: doc.summary,
       text: doc.text,
-      positions: [],
     };
   }
 
@@ -456,7 +454,7 @@
     var words = hit.text ? hit.text.split(" ") : [];
     var marked = {};
     var first = -1;
-    hit.positions.forEach(function (at) { marked[at] = true; });
+    // Only the words that match as the query does (not Pagefind's stems and prefixes).
     words.forEach(function (word, at) {
       if (!marked[at] && isHit(word, terms)) marked[at] = true;
       if (marked[at] && first === -1) first = at;
@@ -517,12 +515,8 @@
     return Promise.all(hits.map(function (load) { return load(); }));
   }
 
-  // Runs a query and checks its candidates (see "what matches"): all of them with
-  // lunr, whose records are in memory; with Pagefind, whose records are fetched
-  // one by one, the first CHECK_FIRST and more until ``want`` exact ones are
-  // found, at most CHECK_MAX. Returns { total, exact, partial, complete, facets }.
-  var CHECK_FIRST = 30;
-  var CHECK_MAX = 200;
+  // Runs a query and checks its candidates (see "what matches"); the details are
+  // at ``matched``. Returns { total, exact, partial, complete, facets, more }.
   // The query in its other spellings, for an engine that stems them apart
   // (Pagefind: "licenses" and "licences"): its candidates are the union.
   var OTHER_SPELLINGS = [
@@ -557,33 +551,45 @@
     });
   }
 
+  // Checks candidates until ``want`` exact hits are found. Fewer candidates than
+  // CHECK_ALL_UNDER (or lunr, whose records are in memory) are all checked, so
+  // counts and facets are exact; otherwise Pagefind's records are fetched
+  // CHECK_BATCH at a time, ``more(n)`` checks on, and counts say "or more".
+  var CHECK_BATCH = 10;
+  var CHECK_ALL_UNDER = (window.GAZETTE_SEARCH || {}).checkAllUnder || 80;  // tests lower it
   function matched(eng, query, filters, sort, want) {
     var parsed = parseQuery(query);
     return candidates(eng, query, filters, sort).then(function (result) {
       var loaders = result.hits;
-      var limit = eng.local ? loaders.length : Math.min(loaders.length, CHECK_MAX);
+      var all = eng.local || loaders.length <= CHECK_ALL_UNDER;
       var loaded = [];
-      function check(upto) {
+      function check(need) {
+        var sorted = sortHits(loaded, parsed, sort);
+        if (loaded.length === loaders.length || (!all && sorted.exact.length >= need)) {
+          return Promise.resolve(sorted);
+        }
+        var upto = all ? loaders.length : Math.min(loaders.length, loaded.length + CHECK_BATCH);
         return loadHits(loaders.slice(loaded.length, upto)).then(function (hits) {
           loaded = loaded.concat(hits);
-          var sorted = sortHits(loaded, parsed, sort);
-          if (sorted.exact.length < want && loaded.length < limit) {
-            return check(Math.min(limit, loaded.length + CHECK_FIRST));
-          }
-          return sorted;
+          return check(need);
         });
       }
-      return check(eng.local ? limit : Math.min(limit, CHECK_FIRST)).then(function (sorted) {
+      function snapshot(sorted) {
+        var complete = loaded.length === loaders.length;
         sorted.partial.forEach(function (hit) { hit.partial = true; });
         return {
           total: sorted.exact.length,
           exact: sorted.exact,
-          partial: sorted.partial,
-          complete: loaded.length === loaders.length,
+          partial: complete ? sorted.partial : [],
+          complete: complete,
           facets: countFacets(sorted.exact),
           prefix: sorted.prefix,
+          more: complete ? null : function (n) {
+            return check(sorted.exact.length + n).then(snapshot);
+          },
         };
-      });
+      }
+      return check(want).then(snapshot);
     });
   }
 
@@ -776,6 +782,8 @@
     var pending = [];
     var terms = [];
     var shownPartial = false;
+    var current = null;
+    var queued = [];
 
     form.querySelector("[data-search-nojs]").hidden = true;
     form.querySelector("[data-search-controls]").hidden = false;
@@ -830,10 +838,28 @@
       facets.hidden = !groups.length;
     }
 
-    function showMore() {
-      var next = pending.splice(0, PAGE_SIZE);
+    // More checked results when the ones in hand run out (Pagefind, large archives).
+    function refill() {
+      if (pending.length >= PAGE_SIZE || !current || !current.more) return Promise.resolve();
       var mine = seq;
-      return loadHits(next).then(function (hits) {
+      return current.more(PAGE_SIZE).then(function (next) {
+        if (mine !== seq) return;
+        current = next;
+        next.exact.concat(next.partial).forEach(function (hit) {
+          if (queued.indexOf(hit) !== -1) return;
+          queued.push(hit);
+          pending.push(function () { return Promise.resolve(hit); });
+        });
+        status.textContent = status.textContent.replace(/^\d+ results? or more/, countLabel(next));
+      });
+    }
+
+    function showMore() {
+      var mine = seq;
+      return refill().then(function () {
+        if (mine !== seq) return [];
+        return loadHits(pending.splice(0, PAGE_SIZE));
+      }).then(function (hits) {
         if (mine !== seq) return;
         hits.forEach(function (hit) {
           if (hit.partial && !shownPartial) {
@@ -842,7 +868,7 @@
           }
           list.appendChild(renderHit(hit, terms, false));
         });
-        more.hidden = pending.length === 0;
+        more.hidden = pending.length === 0 && !(current && current.more);
       });
     }
 
@@ -866,13 +892,14 @@
       var eng = null;
       return engine().then(function (loaded) {
         eng = loaded;
-        // Every candidate (up to CHECK_MAX), so that counts and facets are exact.
-        return matched(eng, query, filters, state.sort, Infinity);
+        return matched(eng, query, filters, state.sort, PAGE_SIZE);
       }).then(function (result) {
         if (mine !== seq) return;
         terms = queryTerms(query);
         shownPartial = false;
-        pending = result.exact.concat(result.partial).map(function (hit) {
+        current = result;
+        queued = result.exact.concat(result.partial);
+        pending = queued.map(function (hit) {
           return function () { return Promise.resolve(hit); };
         });
         list.replaceChildren();
@@ -886,7 +913,7 @@
             : "No exact results for " + query + ".") + partial;
           if (result.complete) renderFacets(result.facets);
           else {
-            // Beyond CHECK_MAX records, Pagefind's own counts (of its candidates).
+            // Not every candidate checked yet: Pagefind's own counts (of its candidates).
             eng.search(query.replace(/"/g, " "), filters, state.sort, true).then(function (counted) {
               if (mine === seq) renderFacets(counted.facets);
             });
