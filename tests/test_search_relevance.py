@@ -91,4 +91,4 @@ def test_report_scores():
         recall = sum(r for _, r in scores) / len(scores)
         print(
             f"\n{engine}: {len(scores)} queries, precision@5 {precision:.2f}, recall {recall:.2f}"
-        )  # noqa: E501
+        )
