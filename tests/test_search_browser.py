@@ -151,8 +151,9 @@ def test_nothing_of_search_loads_until_the_box_is_focused(page, site_url):
     page.on("request", lambda request: fetched.append(request.url))
     page.goto(site_url + "issues/")
     page.wait_for_load_state("networkidle")
-    engine_files = re.compile(r"/pagefind/|/search/lunr")
+    engine_files = re.compile(r"/pagefind/|/search/lunr|/search\.js")
     assert not [url for url in fetched if engine_files.search(url)]
+    assert [url for url in fetched if "/search-boot." in url]  # a few hundred bytes
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.name") == "q"
     page.wait_for_load_state("networkidle")

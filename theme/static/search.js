@@ -1000,6 +1000,12 @@
   var box = page ? searchPage(page) : null;
   var headerInput = header ? headerBox(header) : null;
   var primary = box || headerInput;
+  // Loaded by search-boot.js on the reader's first focus or "/": take the box
+  // over as it stands (focused, perhaps with a few letters typed already).
+  if (headerInput && document.activeElement === headerInput) {
+    headerInput.dispatchEvent(new Event("focus"));
+    if (headerInput.value.trim()) headerInput.dispatchEvent(new Event("input"));
+  }
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || !primary) return;
