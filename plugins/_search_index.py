@@ -511,6 +511,7 @@ def pagefind_files(
 
     output: dict[str, bytes] = {}
     dates: dict[str, str] = {}
+    folders = [SHARD_FOLDER.format(name) for name in names[1:]]
     for at, name in enumerate(names):
         folder = "" if at == 0 else SHARD_FOLDER.format(name)
         for path, data in bundles[name].items():
@@ -518,6 +519,13 @@ def pagefind_files(
                 dates.update(json.loads(data))
             elif at == 0 or INDEX_DATA.match(path) or path == WORDS_FILE:
                 output[folder + path] = data
-    output[SHARDS_FILE] = _json({"bundles": [SHARD_FOLDER.format(name) for name in names[1:]]})
+    # A digest of every bundle's entry file: search.js hands it to Pagefind as
+    # ``metaCacheTag``, so the entry files are fetched as ``?ts=<tag>`` (the same
+    # URL until the index changes, which browsers may cache) instead of a new
+    # ``?ts=<time>`` on every page.
+    entries = b"".join(output.get(f"{p}pagefind-entry.json", b"") for p in ("", *folders))
+    tag = hashlib.blake2b(entries, digest_size=6).hexdigest()
+    bundles = [SHARD_FOLDER.format(name) for name in names[1:]]
+    output[SHARDS_FILE] = _json({"bundles": bundles, "tag": tag})
     output[DATES_FILE] = _json(dict(sorted(dates.items())))
     return dict(sorted(output.items()))

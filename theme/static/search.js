@@ -52,9 +52,11 @@
     ]).then(function (loaded) {
       var pagefind = loaded[0];
       var bundles = loaded[1].bundles || [];
-      return pagefind.options({ baseUrl: base }).then(function () {
+      // The same tag until the index changes: Pagefind's entry files become cacheable.
+      var options = loaded[1].tag ? { baseUrl: base, metaCacheTag: loaded[1].tag } : { baseUrl: base };
+      return pagefind.options(options).then(function () {
         return Promise.all(bundles.map(function (path) {
-          return pagefind.mergeIndex(root + path, { baseUrl: base });
+          return pagefind.mergeIndex(root + path, options);
         }));
       }).then(function () {
         var vocabularyPromise = null;
