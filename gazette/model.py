@@ -66,7 +66,7 @@ class Document:
     extra: Mapping[str, Any] = field(default_factory=_empty)  # keys the model does not know
     html: str = ""
     headings: tuple[Heading, ...] = ()
-    text: str = ""  # plain text of html, for search and word counts
+    text: str = ""  # plain text of html, one block per line, for search and word counts
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,10 @@ LUNR_JS = VENDOR / "node_modules" / "lunr" / "lunr.min.js"
 SETUP_COMMAND = "python3 dev.py build (it runs: npm ci --prefix theme/vendor)"
 # Field weights: title and tags over summary over body (lunr boosts; Pagefind's are in
 # _search_index.PAGEFIND_WEIGHTS).
+# Between two blocks of a record's body (a heading and the paragraph after it):
+# a word of its own, which no query matches, so that search.js never runs an
+# excerpt across it ("Mandatory requirements On the regulatory side").
+BLOCK = "¶"
 LUNR_FIELDS = (
     ("title", 10),
     ("tags", 10),
@@ -143,7 +147,7 @@ class Record:
     tags: tuple[str, ...]  # canonical names
     aliases: tuple[str, ...]  # every alias of those tags
     summary: str
-    body: str  # plain text of the rendered body, whitespace collapsed
+    body: str  # plain text of the rendered body, its blocks joined by " ¶ "
     synonyms: tuple[str, ...]  # glossary expansions or abbreviations the item lacks
     # canonical identifiers it mentions (GB/T 35273, SAC/TC 260), when the
     # standards plugin is enabled: extra tokens, and the "standard" facet
@@ -296,7 +300,7 @@ def _unfinished(item: Item, site: Site, standards: bool = False) -> tuple[Record
         tags=item.tags,
         aliases=aliases,
         summary=item.summary,
-        body=" ".join(item.text.split()),
+        body=f" {BLOCK} ".join(item.text.splitlines()),
         synonyms=(),
     )
     made_of = (rec.url, rec.title, rec.date, rec.issue, rec.section, rec.tags, rec.aliases)

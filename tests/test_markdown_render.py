@@ -445,9 +445,14 @@ def test_plain_text_collapses_whitespace() -> None:
     assert plain_text("") == ""
 
 
+def test_rendered_text_has_one_block_per_line() -> None:
+    r = render_markdown("## Mandatory requirements\n\nOn the\nregulatory side.\n\n- a\n- b\n")
+    assert r.text == "Mandatory requirements\nOn the regulatory side.\na\nb"
+
+
 def test_rendered_text_leaves_out_footnote_markers() -> None:
     r = render_markdown("Standards[^1] matter.\n\n[^1]: Says who.\n")
-    assert r.text == "Standards matter. Says who."
+    assert r.text == "Standards matter.\nSays who."  # one block per line
 
 
 # --- bounded time (case 35) --------------------------------------------------
@@ -538,7 +543,7 @@ def test_raw_html_with_a_quoted_greater_than_sign_is_kept() -> None:
 def test_toc_marker_is_not_expanded() -> None:
     r = render_markdown("[TOC]\n\n# Alpha\n\nBody\n" * 3)
     assert "a" not in tags(r.html)
-    assert r.text == "[TOC] Alpha Body " * 2 + "[TOC] Alpha Body"
+    assert r.text == "[TOC]\nAlpha\nBody\n" * 2 + "[TOC]\nAlpha\nBody"
 
 
 # --- concurrency -------------------------------------------------------------

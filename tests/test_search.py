@@ -75,7 +75,7 @@ def test_a_record_has_display_fields_and_the_text_of_the_rendered_body(tmp_path)
     assert rec.section == "Horizontal Issues"  # the section's title
     assert rec.tags == ("5G", "MIIT")
     assert rec.summary == "In short."
-    assert rec.body == "Some bold words and a link. a list entry"
+    assert rec.body == "Some bold words and a link. ¶ a list entry"  # ¶ between blocks
 
 
 def test_aliases_of_the_tags_are_part_of_the_record(tmp_path):

@@ -275,6 +275,20 @@ def test_pagefind_entry_files_carry_the_index_tag_not_the_clock(page, site_url):
     assert entries and all(url.endswith(f"?ts={tag}") for url in entries)
 
 
+def test_excerpts_stay_inside_one_block_and_mark_only_matches(page, site_url):
+    # The item has a heading "Mandatory requirements" right before a paragraph
+    # "On the regulatory side, ...": an excerpt never runs one into the other.
+    search_page(page, site_url, "regulatory side wireless charging")
+    result = page.locator(PAGE_RESULTS, has_text="5G applications, IoT security").first
+    text = result.locator(".search-excerpt").inner_text()
+    assert "regulatory side" in text and "requirements On" not in text, text
+    assert "¶" not in text
+    marks = result.locator(".search-excerpt mark").all_inner_texts()
+    assert marks and all(
+        word.lower().strip(",.") in {"regulatory", "side", "wireless", "charging"} for word in marks
+    ), marks
+
+
 def test_sorting_by_date_puts_the_newest_first(page, site_url):
     search_page(page, site_url, "standards")
     page.select_option("select[name=sort]", "date")

@@ -552,6 +552,8 @@ _BLOCK_TAGS = frozenset(
 _SKIPPED_CLASSES = frozenset({"footnote-ref", "footnote-backref"})
 _VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "input", "meta", "link", "source"})
 _INVISIBLE_TAGS = frozenset({"script", "style", "template"})
+# Marks a block boundary among the extracted parts; whitespace to str.split().
+_BLOCK = "\x1e"
 
 
 class _TextExtractor(HTMLParser):
@@ -564,7 +566,7 @@ class _TextExtractor(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            self.parts.append(_BLOCK)
         if tag in _VOID_TAGS:
             return
         attributes = dict(attrs)
@@ -576,7 +578,7 @@ class _TextExtractor(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            self.parts.append(_BLOCK)
 
     def handle_endtag(self, tag: str) -> None:
         if self.hidden and self.hidden[-1] == tag:
@@ -586,7 +588,7 @@ class _TextExtractor(HTMLParser):
             self.headings[id_].append(_collapse(self.parts[first:]))
             self.heading = None
         if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            self.parts.append(_BLOCK)
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:
@@ -597,19 +599,25 @@ def _collapse(parts: list[str]) -> str:
     return " ".join("".join(parts).split())
 
 
+def _blocks(parts: list[str]) -> str:
+    """One line per block (a heading, a paragraph, a list item ...), spaces collapsed."""
+    blocks = ("".join(parts)).split(_BLOCK)
+    return "\n".join(" ".join(block.split()) for block in blocks if block.split())
+
+
 def _extract_text(markup: str) -> tuple[str, defaultdict[str, list[str]]]:
     extractor = _TextExtractor()
     # Defensive for callers passing arbitrary HTML: html.parser is quadratic
     # on unfinished tags. A no-op on sanitised output.
     extractor.feed(escape_incomplete_tags(markup))
     extractor.close()
-    return _collapse(extractor.parts), extractor.headings
+    return _blocks(extractor.parts), extractor.headings
 
 
 def plain_text(markup: str) -> str:
     """The text of `markup`, with whitespace collapsed and block boundaries as spaces.
 
     The contents of script, style and template elements and footnote markers
-    are left out.
+    are left out. (A rendered body's ``text`` keeps one block per line.)
     """
-    return _extract_text(markup)[0]
+    return " ".join(_extract_text(markup)[0].split())

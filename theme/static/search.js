@@ -450,24 +450,30 @@
     return changed ? out.join("") : "";
   }
 
-  // An excerpt around the first match, with matched words in <mark>.
+  // An excerpt around the first match, with matched words in <mark>. It stays
+  // inside the block (heading, paragraph, list item) that holds the match: the
+  // record's text marks block boundaries with BLOCK, a word of its own.
+  var BLOCK = "\u00b6";
   function excerpt(hit, terms) {
     var node = el("p", "search-excerpt");
     var words = hit.text ? hit.text.split(" ") : [];
-    var marked = {};
     var first = -1;
-    // Only the words that match as the query does (not Pagefind's stems and prefixes).
-    words.forEach(function (word, at) {
-      if (!marked[at] && isHit(word, terms)) marked[at] = true;
-      if (marked[at] && first === -1) first = at;
+    var marked = words.map(function (word, at) {
+      var found = word !== BLOCK && isHit(word, terms);
+      if (found && first === -1) first = at;
+      return found;
     });
+    var from = Math.max(first, 0);
+    var blockStart = from, blockEnd = from;
+    while (blockStart > 0 && words[blockStart - 1] !== BLOCK) blockStart--;
+    while (blockEnd < words.length && words[blockEnd] !== BLOCK) blockEnd++;
     if (first === -1) {
-      node.textContent = hit.summary || words.slice(0, EXCERPT_WORDS).join(" ");
+      node.textContent = hit.summary || words.slice(0, Math.min(blockEnd, EXCERPT_WORDS)).join(" ");
       return node;
     }
-    var start = Math.max(0, first - 8);
-    var end = Math.min(words.length, start + EXCERPT_WORDS);
-    var plain = start > 0 ? ["…"] : [];
+    var start = Math.max(blockStart, first - 8);
+    var end = Math.min(blockEnd, start + EXCERPT_WORDS);
+    var plain = start > blockStart ? ["…"] : [];
     for (var at = start; at < end; at++) {
       if (marked[at]) {
         node.appendChild(document.createTextNode(plain.join(" ") + (plain.length ? " " : "")));
@@ -477,7 +483,7 @@
         plain.push(words[at]);
       }
     }
-    if (end < words.length) plain.push("…");
+    if (end < blockEnd) plain.push("…");
     node.appendChild(document.createTextNode(plain.join(" ")));
     return node;
   }
