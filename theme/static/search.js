@@ -328,6 +328,13 @@
   }
 
   // {all: [[folded words of a phrase or a word]...], typing: the last word (raw) or ""}
+  // Identifiers stay whole: a token with a separator inside (GB/T, 4754-2017,
+  // Y.4464, ISO/IEC) or letters glued to digits (TC260), with the tokens that
+  // continue it (a code, or a number: "SAC/TC 260"), must appear as one run.
+  function isCode(token) {
+    return /[\p{L}\p{N}][\/\-.:][\p{L}\p{N}]/u.test(token) || /\p{L}\p{N}/u.test(token);
+  }
+
   function parseQuery(query) {
     var parts = [];
     var rest = query.replace(/"([^"]*)"/g, function (_, phrase) {
@@ -335,12 +342,28 @@
       if (found.length) parts.push(found);
       return " ";
     });
-    var loose = words(rest).filter(function (w) { return !STOP[w]; });
+    var tokens = rest.trim() ? rest.trim().split(/\s+/) : [];
+    var loose = [];
+    var code = null;
+    tokens.forEach(function (token) {
+      if (isCode(token) || (code && /^\p{N}+([\-.:]\p{N}+)*$/u.test(token))) {
+        if (code) code.push(token);
+        else code = [token];
+        return;
+      }
+      if (code) parts.push(words(code.join(" ")));
+      code = null;
+      words(token).forEach(function (w) { if (!STOP[w]) loose.push(w); });
+    });
+    if (code) parts.push(words(code.join(" ")));
     loose.forEach(function (w) { parts.push([w]); });
+    parts = parts.filter(function (run) { return run.length; });
     if (!parts.length) words(rest).forEach(function (w) { parts.push([w]); });
-    var open = !/["\s]$/.test(query) && loose.length ? rest.trim().split(/\s+/).pop() : "";
+    var last = tokens.length ? tokens[tokens.length - 1] : "";
+    var open = !/["\s]$/.test(query) && last && !isCode(last) && loose.length ? last : "";
     return { parts: parts, typing: open ? fold(words(open).pop() || "") : "" };
   }
+
 
   function hasRun(list, run, from) {
     for (var at = from || 0; at + run.length <= list.length; at++) {
