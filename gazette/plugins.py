@@ -157,7 +157,13 @@ def _find(name: str, project: Path) -> Path | None:
     return None
 
 
-def _import(name: str, path: Path) -> ModuleType:
+def import_file(name: str, path: Path) -> ModuleType:
+    """Import a Python file as a module (plugins, and the helpers beside them).
+
+    Plugins are files, not a package, so a plugin that splits its code in two
+    (``search.py`` and ``_search_index.py``) or reuses another's writers loads
+    the other file with this.
+    """
     # A unique module name per file and content, so a project plugin never
     # shadows another project's in the same process (serve rebuilds, tests),
     # and an edited plugin is imported again rather than taken from
@@ -255,7 +261,7 @@ def load_plugins(config: Config, project: Path) -> tuple[Plugin, ...]:
                 )
             )
             continue
-        module = _import(spec.name, path)
+        module = import_file(spec.name, path)
         schema: Mapping[str, Option] = getattr(module, "OPTIONS", {})
         problems += _check_options(spec, schema, config.path)
         options = {key: option.default for key, option in schema.items()}

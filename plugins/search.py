@@ -54,9 +54,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import importlib.util
 import json
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,7 +65,7 @@ from typing import Any
 from gazette.diagnostics import ContentError, Diagnostic, error, warning
 from gazette.model import GlossaryEntry, Item, Site
 from gazette.plugin_cache import PluginCache, cache_key
-from gazette.plugins import Deferred, Option, Page, StaticFile
+from gazette.plugins import Deferred, Option, Page, StaticFile, import_file
 from gazette.render.standard_links import item_identifiers
 
 HERE = Path(__file__).resolve().parent
@@ -78,15 +76,8 @@ LINK_FIRST = True
 
 
 def _helper() -> ModuleType:
-    """``_search_index.py`` beside this file, loaded by path: plugins are files, not a package."""
-    name = "gazette_plugin_search_index"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, HERE / "_search_index.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """``_search_index.py`` beside this file."""
+    return import_file("search_index", HERE / "_search_index.py")
 
 
 index = _helper()

@@ -30,9 +30,7 @@ line.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -50,8 +48,8 @@ from gazette.diagnostics import ContentError, Diagnostic, error
 from gazette.model import Config, Item, Site
 from gazette.output.paging import paginate
 from gazette.output.urls import Urls
-from gazette.plugins import MenuEntry, Option, Page, StaticFile
-from gazette.render.standard_links import item_identifiers, source_version
+from gazette.plugins import MenuEntry, Option, Page, StaticFile, import_file
+from gazette.render.standard_links import item_identifiers, page_url, source_version
 
 OPTIONS = {
     "page_size": Option(int, 20, "items per standard or committee page (at least 1)", minimum=1),
@@ -90,7 +88,7 @@ class Entry:
 
     @property
     def url(self) -> str:
-        return f"/{'standards' if self.kind == 'standard' else 'committees'}/{self.slug}/"
+        return page_url(self.kind, self.slug)
 
     @property
     def feed(self) -> str:
@@ -318,15 +316,8 @@ def menu(site: Site, **kwargs: Any) -> list[MenuEntry]:
 
 
 def _feeds() -> ModuleType:
-    """The feeds plugin's writers, loaded by path (plugins are files, not a package)."""
-    name = "gazette_plugin_feeds_writers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, HERE / "feeds.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """The feeds plugin's writers (its module, loaded by path)."""
+    return import_file("feeds", HERE / "feeds.py")
 
 
 def _feed(entry: Entry, site: Site, urls: Urls, limit: int) -> Iterator[StaticFile]:

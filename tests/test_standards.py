@@ -12,6 +12,7 @@ from gazette.content.identifiers import find, parse_key
 from gazette.diagnostics import ContentError
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, build_site
+from gazette.plugins import import_file
 from helpers import NOW, SITE_TOML, build, item
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -365,16 +366,7 @@ def test_drafts_never_reach_a_feed(tmp_path):
 
 
 def _search_module():
-    import importlib.util
-    import sys
-
-    name = "gazette_plugin_search_for_tests"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "plugins" / "search.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return import_file("search", ROOT / "plugins" / "search.py")
 
 
 def test_search_records_carry_identifiers_only_with_the_plugin(tmp_path):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree as etree
@@ -70,6 +70,57 @@ def text_slots(root: etree.Element) -> list[tuple[etree.Element, etree.Element |
     return slots
 
 
+# A mention found in a text: (its key, start, end). The first of each key is wrapped.
+Mention = tuple[str, int, int]
+
+
+def wrap_first_mentions(
+    root: etree.Element,
+    find: Callable[[str], Iterable[Mention]],
+    make: Callable[[str, str], etree.Element],
+    keys: int | None = None,
+) -> None:
+    """Wrap the first mention of each key in the text a reader sees (``text_slots``).
+
+    ``find(text)`` gives the mentions in one text; ``make(key, written)`` the
+    element that wraps one (its text is set here). ``keys``, when known, is
+    how many keys there are: the walk stops once each has been wrapped. Shared
+    by the glossary (``<abbr>``) and the standards plugin (links).
+    """
+    seen: set[str] = set()
+    for owner, parent in text_slots(root):
+        if keys is not None and len(seen) == keys:
+            break
+        text = owner.text if parent is None else owner.tail
+        if not text:
+            continue
+        head: str | None = None
+        added: list[etree.Element] = []
+        end = 0
+        for key, start, stop in find(text):
+            if key in seen:
+                continue
+            seen.add(key)
+            if added:
+                added[-1].tail = text[end:start]
+            else:
+                head = text[:start]
+            element = make(key, text[start:stop])
+            element.text = AtomicString(text[start:stop])
+            added.append(element)
+            end = stop
+        if not added:
+            continue
+        added[-1].tail = text[end:]
+        if parent is None:
+            owner.text, holder, at = head, owner, 0
+        else:
+            owner.tail, holder = head, parent
+            at = next(n for n, child in enumerate(parent) if child is owner) + 1
+        for offset, element in enumerate(added):
+            holder.insert(at + offset, element)
+
+
 class FirstMentions(Treeprocessor):
     def __init__(self, md: markdown.Markdown, entries: Mapping[str, str]) -> None:
         super().__init__(md)
@@ -77,44 +128,12 @@ class FirstMentions(Treeprocessor):
         self.pattern = abbreviation_pattern(entries)
 
     def run(self, root: etree.Element) -> None:
-        seen: set[str] = set()
-        for owner, parent in text_slots(root):
-            if len(seen) == len(self.entries):
-                break
-            if parent is None:
-                owner.text, added = self._mark(owner.text, seen)
-                at = 0
-            else:
-                owner.tail, added = self._mark(owner.tail, seen)
-                at = next(n for n, child in enumerate(parent) if child is owner) + 1
-            for offset, abbr in enumerate(added):
-                parent_of_new = owner if parent is None else parent
-                parent_of_new.insert(at + offset, abbr)
-
-    def _mark(self, text: str | None, seen: set[str]) -> tuple[str | None, list[etree.Element]]:
-        """Split ``text`` around first mentions; returns the text before them and the abbrs."""
-        if not text:
-            return text, []
-        head: str | None = None
-        added: list[etree.Element] = []
-        end = 0
-        for match in self.pattern.finditer(text):
-            word = match.group()
-            if word in seen:
-                continue
-            seen.add(word)
-            if added:
-                added[-1].tail = text[end : match.start()]
-            else:
-                head = text[: match.start()]
-            abbr = etree.Element("abbr", {"title": self.entries[word]})
-            abbr.text = AtomicString(word)
-            added.append(abbr)
-            end = match.end()
-        if not added:
-            return text, []
-        added[-1].tail = text[end:]
-        return head, added
+        wrap_first_mentions(
+            root,
+            lambda text: ((m.group(), m.start(), m.end()) for m in self.pattern.finditer(text)),
+            lambda word, _: etree.Element("abbr", {"title": self.entries[word]}),
+            keys=len(self.entries),
+        )
 
 
 class GlossaryExtension(Extension):

@@ -25,11 +25,10 @@ from xml.etree import ElementTree as etree
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString
 
 from gazette.content import identifiers
 from gazette.model import Item
-from gazette.render.abbreviations import text_slots
+from gazette.render.abbreviations import wrap_first_mentions
 
 PRIORITY = 6.8  # after the abbr extension (7), before the glossary (6.5)
 CLASS = "std-ref"
@@ -49,10 +48,9 @@ def source_version() -> str:
     return hasher.hexdigest()[:16]
 
 
-def page_url(ref: identifiers.Ref) -> str:
+def page_url(kind: str, slug: str) -> str:
     """The site-relative URL of the page of a standard or a committee."""
-    folder = "standards" if ref.kind == "standard" else "committees"
-    return f"/{folder}/{ref.slug}/"
+    return f"/{'standards' if kind == 'standard' else 'committees'}/{slug}/"
 
 
 def prose(markup: str) -> str:
@@ -91,43 +89,18 @@ class FirstStandardMentions(Treeprocessor):
         itu = "ITU-T" in text
         if not identifiers.find_in(text, itu):  # one scan: most bodies hold none
             return
-        seen: set[str] = set()
-        for owner, parent in text_slots(root):
-            if parent is None:
-                owner.text, added = self._link(owner.text, itu, seen)
-                at = 0
-            else:
-                owner.tail, added = self._link(owner.tail, itu, seen)
-                at = next(n for n, child in enumerate(parent) if child is owner) + 1
-            holder = owner if parent is None else parent
-            for offset, link in enumerate(added):
-                holder.insert(at + offset, link)
+        kinds: dict[str, tuple[str, str]] = {}
 
-    def _link(
-        self, text: str | None, itu: bool, seen: set[str]
-    ) -> tuple[str | None, list[etree.Element]]:
-        """Split ``text`` around first mentions; returns the text before them and the links."""
-        if not text:
-            return text, []
-        head: str | None = None
-        added: list[etree.Element] = []
-        end = 0
-        for ref in identifiers.find_in(text, itu):
-            if ref.key in seen:
-                continue
-            seen.add(ref.key)
-            if added:
-                added[-1].tail = text[end : ref.start]
-            else:
-                head = text[: ref.start]
-            link = etree.Element("a", {"class": CLASS, "href": self.base_path + page_url(ref)[1:]})
-            link.text = AtomicString(ref.text)
-            added.append(link)
-            end = ref.end
-        if not added:
-            return text, []
-        added[-1].tail = text[end:]
-        return head, added
+        def find(text: str) -> list[tuple[str, int, int]]:
+            refs = identifiers.find_in(text, itu)
+            kinds.update({ref.key: (ref.kind, ref.slug) for ref in refs})
+            return [(ref.key, ref.start, ref.end) for ref in refs]
+
+        def make(key: str, _: str) -> etree.Element:
+            href = self.base_path + page_url(*kinds[key])[1:]
+            return etree.Element("a", {"class": CLASS, "href": href})
+
+        wrap_first_mentions(root, find, make)
 
 
 class StandardLinksExtension(Extension):

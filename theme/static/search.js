@@ -404,7 +404,11 @@
   }
 
   function sortHits(hits, parsed, sort) {
-    var texts = hits.map(function (hit) { return words(hit.searchable); });
+    // Each hit's words once: a progressive check sorts the hits again per batch.
+    var texts = hits.map(function (hit) {
+      if (!hit.words) hit.words = words(hit.searchable);
+      return hit.words;
+    });
     var whole = parsed.typing && texts.some(function (have) {
       return have.indexOf(parsed.typing) !== -1;
     });
