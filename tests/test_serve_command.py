@@ -24,6 +24,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from helpers import (
     CHROMIUM,
@@ -310,7 +311,11 @@ def test_the_overlay_in_a_browser_names_the_file_and_goes_away_when_fixed(tmp_pa
         assert "content/items/a.md:3:7" in overlay.locator(".where").first.inner_text()
         assert "Fix:" in overlay.inner_text()
         path.write_text(item(title='"Mended in the browser"'), encoding="utf-8")
-        page.get_by_text("Mended in the browser").first.wait_for(timeout=TIMEOUT * 1000)
+        try:
+            page.get_by_text("Mended in the browser").first.wait_for(timeout=TIMEOUT * 1000)
+        except PlaywrightTimeout:
+            log = "".join(served.printed) + "".join(iter_queue(served.lines))
+            raise AssertionError(f"the fixed page never showed; serve printed:\n{log}") from None
         assert page.locator("#gazette-error-overlay").count() == 0
         page.close()
 

@@ -12,7 +12,7 @@ Events on the stream (``__gazette/events?page=<path>``):
 - ``reload`` (data: JSON list of the changed page paths; the server sends it
   only to the browsers showing one of them);
 - ``errors`` (data: JSON list of ``{where, message, fix}``): show the overlay;
-- ``ok``: hide it.
+- ``ok``: the errors are gone; a page that showed the overlay reloads.
 """
 
 from __future__ import annotations
@@ -94,7 +94,13 @@ LIVERELOAD_JS = """\
     });
     source.addEventListener("reload", () => location.reload());
     source.addEventListener("errors", (event) => show(JSON.parse(event.data)));
-    source.addEventListener("ok", hide);
+    source.addEventListener("ok", () => {
+      // The errors are gone: what lies under the overlay is the last good
+      // version, so show the page as it is now (a reload may also be on its way).
+      if (!document.getElementById(%(overlay)s)) return;
+      hide();
+      location.reload();
+    });
     source.onerror = () => {
       // The browser retries by itself unless the stream was refused; then retry quietly.
       if (source.readyState === EventSource.CLOSED) setTimeout(connect, %(retry)d);
