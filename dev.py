@@ -4,7 +4,7 @@
     python3 dev.py serve [ARGS]   build the sample archive and serve it with live reload
     python3 dev.py test  [ARGS]   lint, then run the whole test suite (ARGS go to pytest);
                                   installs Debian's chromium (browser tests), a JRE (HTML
-                                  checker) and lunr.js (npm) if missing
+                                  checker) and lunr.js and axe-core (npm) if missing
     python3 dev.py build [ARGS]   build the site into site/
     python3 dev.py init DIR       start a new archive in DIR
     python3 dev.py check|new|import [ARGS]
@@ -38,7 +38,7 @@ STAMP = VENV / ".gazette-installed"
 GAZETTE_COMMANDS = ("serve", "build", "check", "new", "import", "init")
 # pip extras of each install profile: build and serve need the runtime only.
 PROFILES = {"runtime": "[import]", "migrate": "[import,migrate]", "test": "[import,dev]"}
-VENDOR = ROOT / "theme" / "vendor"  # npm packages copied into sites; node_modules is not committed
+VENDOR = ROOT / "theme" / "vendor"  # lunr.js (copied into sites), axe-core (tests); not committed
 LUNR_JS = VENDOR / "node_modules" / "lunr" / "lunr.min.js"
 VENDOR_STAMP = VENDOR / "node_modules" / ".gazette-installed"
 
@@ -120,15 +120,19 @@ def _wants_lunr(args: list[str]) -> bool:
     return config.get("plugins", {}).get("search", {}).get("engine") == "lunr"
 
 
-def ensure_lunr_js() -> None:
-    """Install lunr.js, pinned by theme/vendor/package-lock.json, with ``npm ci``.
+def ensure_lunr_js(with_tests: bool = False) -> None:
+    """Install lunr.js (and, for the tests, axe-core), pinned by theme/vendor/package-lock.json.
 
-    The lunr search engine copies it into the site. Nothing is done when the
-    installed copy matches the lock file; npm comes from apt-get when missing.
+    ``npm ci`` installs them; ``--omit=dev`` leaves the test-only axe-core out of
+    a build's install. Nothing is done when the installed copy matches the lock
+    file and the profile; npm comes from apt-get when missing.
     """
-    wanted = hashlib.sha256((VENDOR / "package-lock.json").read_bytes()).hexdigest()
-    if LUNR_JS.is_file() and VENDOR_STAMP.is_file() and VENDOR_STAMP.read_text() == wanted:
-        return
+    lock = hashlib.sha256((VENDOR / "package-lock.json").read_bytes()).hexdigest()
+    wanted = lock + (" +dev" if with_tests else "")
+    if LUNR_JS.is_file() and VENDOR_STAMP.is_file():
+        have = VENDOR_STAMP.read_text()
+        if have == wanted or (have == lock + " +dev" and not with_tests):
+            return
     if not shutil.which("npm"):
         _apt_install("npm", "for lunr.js")
     npm = shutil.which("npm")
@@ -138,8 +142,11 @@ def ensure_lunr_js() -> None:
             sys.exit("CI needs lunr.js for the search tests. " + message)
         print(message + " The lunr search engine and its tests need it.", file=sys.stderr)
         return
-    print("Installing lunr.js into theme/vendor/node_modules ...", file=sys.stderr)
+    what = "lunr.js and axe-core" if with_tests else "lunr.js"
+    print(f"Installing {what} into theme/vendor/node_modules ...", file=sys.stderr)
     command = [npm, "ci", "--prefix", str(VENDOR), "--no-audit", "--no-fund", "--loglevel=error"]
+    if not with_tests:
+        command.append("--omit=dev")
     subprocess.run(command, check=True, cwd=VENDOR)
     VENDOR_STAMP.write_text(wanted)
 
@@ -180,7 +187,7 @@ def main(argv: list[str]) -> int:
     migrating = command == "import" and rest[:1] in (["pelican"], ["mkdocs"])
     ensure_venv("test" if command == "test" else "migrate" if migrating else "runtime")
     if command == "test" or _wants_lunr(rest):
-        ensure_lunr_js()
+        ensure_lunr_js(with_tests=command == "test")
     if command == "test":
         ensure_chromium()
         ensure_java()

@@ -337,6 +337,8 @@
 
   function parseQuery(query) {
     var parts = [];
+    // Typographic quotes (copied from a page, or typed by a phone) quote too.
+    query = query.replace(/[\u201c\u201d\u201e]/g, '"');
     var rest = query.replace(/"([^"]*)"/g, function (_, phrase) {
       var found = words(phrase);
       if (found.length) parts.push(found);
@@ -705,6 +707,8 @@
     var popup = el("div", "search-popup");
     popup.id = "search-popup";
     popup.hidden = true;
+    popup.setAttribute("role", "dialog");
+    popup.setAttribute("aria-label", "Search results");
     var list = el("ol", "search-results compact");
     var all = el("a", "search-link search-all");
     popup.appendChild(list);
@@ -714,7 +718,12 @@
     input.setAttribute("aria-controls", popup.id);
     var seq = 0;
 
-    function close() { popup.hidden = true; }
+    // The box is a combobox whose popup is a dialog of links (ARIA 1.2).
+    function show(open) {
+      popup.hidden = !open;
+      input.setAttribute("aria-expanded", String(open));
+    }
+    function close() { show(false); }
 
     function run() {
       var query = searchable(input.value);
@@ -741,7 +750,7 @@
           ? countLabel(result) + ". Press ↓ to browse them."
           : "No results for " + query + "." +
             (result.partial.length ? " " + result.partial.length + " partial matches." : "");
-        popup.hidden = false;
+        show(true);
       }).catch(function () {
         if (mine === seq) failed(status);
       });
@@ -749,7 +758,7 @@
 
     input.addEventListener("focus", function () {
       engine().catch(function () { failed(status); });
-      if (input.value.trim() && list.children.length) popup.hidden = false;
+      if (input.value.trim() && list.children.length) show(true);
     });
     input.addEventListener("input", debounce(run, DEBOUNCE_MS));
     input.addEventListener("keydown", function (event) {
@@ -812,6 +821,7 @@
     var list = document.querySelector("[data-search-results]");
     var more = document.querySelector("[data-search-more]");
     var facets = document.querySelector("[data-search-facets]");
+    var toggle = document.querySelector("[data-search-filter-toggle]");
     var state = stateFromURL();
     var seq = 0;
     var pending = [];
@@ -871,6 +881,17 @@
       }).filter(Boolean);
       facets.replaceChildren.apply(facets, groups);
       facets.hidden = !groups.length;
+      showToggle(groups.length > 0);
+    }
+
+    // On a phone the filters fold behind a "Filter" button that counts the chosen ones.
+    function showToggle(shown) {
+      if (!toggle) return;
+      var chosen = Object.keys(state.filters).reduce(function (n, key) {
+        return n + state.filters[key].length;
+      }, 0);
+      toggle.hidden = !shown;
+      toggle.textContent = chosen ? "Filter (" + chosen + " chosen)" : "Filter";
     }
 
     // More checked results when the ones in hand run out (Pagefind, large archives).
@@ -915,6 +936,7 @@
         list.replaceChildren();
         facets.replaceChildren();
         facets.hidden = true;
+        showToggle(false);
         more.hidden = true;
         status.textContent = state.q.trim()
           ? "Type at least two characters."
@@ -1004,6 +1026,13 @@
         if (again) again.focus();
       });
     });
+    if (toggle) {
+      toggle.addEventListener("click", function () {
+        var open = toggle.getAttribute("aria-expanded") !== "true";
+        toggle.setAttribute("aria-expanded", String(open));
+        facets.classList.toggle("open", open);
+      });
+    }
     more.addEventListener("click", showMore);
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown") {
