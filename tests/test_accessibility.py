@@ -16,14 +16,13 @@ measures the contrast of the body text against the paper.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
 
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, build_site
-from gazette.serve.server import make_server
+from gazette.serve.server import serving
 from helpers import CHROMIUM, NO_CHROMIUM, NOW
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,13 +73,8 @@ def site_url(tmp_path_factory):
         use_cache=False,
     )
     build_site(request)
-    server, broadcaster = make_server(output, "/repo/", "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.url
-    broadcaster.close()
-    server.shutdown()
-    server.server_close()
+    with serving(output, "/repo/") as url:
+        yield url
 
 
 def open_page(browser, url: str, width: str, scheme: str, **options):
