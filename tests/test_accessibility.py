@@ -269,3 +269,25 @@ def test_a_printed_item_is_dark_on_white_with_its_address(browser, site_url, sch
         assert heading == "avoid"
     finally:
         context.close()
+
+
+def test_tags_in_search_results_do_not_look_like_links(browser, site_url):
+    """A result's tags are plain text (the result's title is the link): no chip, no link colour."""
+    context, page = open_page(browser, site_url + "search/?q=standard", "desktop", "light")
+    try:
+        wait_for_results(page)
+        tag = page.locator("#search-results .tags span.tag").first
+        tag.wait_for()
+        style = tag.evaluate(
+            "t => [getComputedStyle(t).backgroundColor, getComputedStyle(t).color,"
+            " getComputedStyle(document.querySelector('#search-results a')).color]"
+        )
+        background, colour, link = style
+        assert background in ("rgba(0, 0, 0, 0)", "transparent")
+        assert colour != link
+        chip = page.locator("a.tag").count()  # real tag links elsewhere on the page keep the chip
+        assert chip == 0 or page.locator("a.tag").first.evaluate(
+            "t => getComputedStyle(t).backgroundColor"
+        ) not in ("rgba(0, 0, 0, 0)", "transparent")
+    finally:
+        context.close()
