@@ -11,21 +11,35 @@ computes them as one sparse matrix product, a block of rows at a time):
 - *text* (the rest, 0.5): TF-IDF cosine of the title (counted twice), summary and
   body text, each item reduced to its ``TERMS`` (30) heaviest words.
 
-Left out: the item itself and the items that its body links to or that link to
-it in their body (wiki or Markdown links): the reader has those links already.
-Story-thread members are not left out but favoured: an editor who wrote
-``follows:`` said that the items belong together, the thread timeline shows
-them in date order, and "related" shows them with the closest other items. On
-the sample archive this makes the MIIT key points of 2018, 2020 and 2021 list
-each other; on text and tags alone the 2018 item ranks them 6th and 9th,
-mostly behind the 2018 items that detail it.
+Left out: everything the item page links already (each item appears there
+once, `gazette.render.item_links`): the item itself, the items that its body
+links to or that link to it in their body (wiki or Markdown links), the other
+members of its story thread (the timeline "The story so far" shows them, and
+its relations and relation backlinks are among them) and the items before and
+after it in its issue (the in-issue pager). So the thread part of the score
+never decides between the items shown: it is kept (0.2) so that tags and text
+keep the weights the blend was tuned with (0.3 : 0.5).
+
+*Diversity.* Each row keeps a pool of ``POOL * count`` (10) best candidates,
+and ``Related.of`` shows ``count`` of them chosen by `item_links.diverse`:
+greedy passes over the pool in rank order that take, first, items from
+another issue and another year than the item's and than those already taken,
+then from another issue than those, then from another issue than the item's,
+and finally fill up in rank order; the chosen ones are shown in rank order.
+Without it, all five related items of an item could come from one issue and
+one date. The item page (``plugins/items.py``) applies the same rule to the
+same pool after its own exclusions, which are those above, so the page shows
+``Related.of``.
 
 The result is deterministic: items are numbered in slug order and equal scores
-go to the lower slug. List this plugin after ``crosslinks`` in ``site.toml``;
-without it there are no threads and only the item itself is left out.
+go to the lower slug, and the diversity rule reads only the pool's order,
+issues and dates. List this plugin after ``crosslinks`` in ``site.toml``;
+without it there are no threads and only the item itself and its in-issue
+neighbours are left out.
 
 With the build's cache (``.gazette-cache/plugins/related/``), a build reuses
-the previous one's work (`Ranking`): nothing changed, the stored lists; after
+the previous one's work (`Ranking`, with ``POOL * count`` as its ``count``, so
+the whole pool is exact): nothing changed, the stored lists; after
 an edit, only new and edited texts are tokenised and only the rows whose
 features changed, or whose lists lost too many members, are recomputed. The
 result is the same as without the cache, to the last bit of every score.
@@ -56,6 +70,7 @@ from gazette.diagnostics import ContentError, Diagnostic, error
 from gazette.model import Item, Site
 from gazette.plugin_cache import PluginCache, cache_key
 from gazette.plugins import Option
+from gazette.render.item_links import diverse
 from gazette.sparse import Csr, hstack, vstack
 
 OPTIONS = {
@@ -65,6 +80,7 @@ OPTIONS = {
 }
 
 TERMS = 30  # keywords kept per item
+POOL = 2  # candidates ranked per item, as a multiple of ``count``: what `diverse` picks from
 
 
 class Document(Protocol):
@@ -102,11 +118,18 @@ class Texts(Sequence[str]):
 
 @dataclass(frozen=True)
 class Related:
-    items: Mapping[str, tuple[Item, ...]]  # by slug, best first
-    scores: Mapping[str, tuple[float, ...]]  # the matching scores, for tests and tuning
+    items: Mapping[str, tuple[Item, ...]]  # by slug: what the item page shows, best first
+    candidates: Mapping[str, tuple[Item, ...]]  # by slug: the pool, best first
+    scores: Mapping[str, tuple[float, ...]]  # the pool's scores, for tests and tuning
+    count: int = 5  # items shown per item, at most
 
     def of(self, slug: str) -> tuple[Item, ...]:
+        """The related items shown for ``slug``: `diverse` picks from its pool."""
         return self.items.get(slug, ())
+
+    def pool(self, slug: str) -> tuple[Item, ...]:
+        """Up to ``POOL * count`` candidates for ``slug``, best first."""
+        return self.candidates.get(slug, ())
 
 
 # --- ranking -------------------------------------------------------------------
@@ -676,7 +699,7 @@ def related_items(
     cache: PluginCache | None = None,
     stats: dict[str, Any] | None = None,
 ) -> Related:
-    """Related items of every item, leaving out the items a body links to.
+    """Related items of every item, leaving out what its page links already.
 
     With a ``cache``, work of the previous build is reused (`Ranking`); the
     result is the same. ``stats`` receives how it went.
@@ -684,22 +707,33 @@ def related_items(
     items = sorted(site.items, key=lambda item: item.slug)
     position = {item.slug: n for n, item in enumerate(items)}
     crosslinks = site.data.get("crosslinks")
-    linked: list[set[int]] = [set() for _ in items]
+    left_out: list[set[int]] = [set() for _ in items]
+
+    def leave_out(a: str, b: str) -> None:
+        if a in position and b in position:
+            left_out[position[a]].add(position[b])
+            left_out[position[b]].add(position[a])
+
     threads: list[str | None] = [None] * len(items)
     if crosslinks is not None:
         for slug, targets in crosslinks.body_links.items():
             for target in targets:
-                if slug in position and target in position:
-                    linked[position[slug]].add(position[target])
-                    linked[position[target]].add(position[slug])
+                leave_out(slug, target)
         for n, item in enumerate(items):
             thread = crosslinks.of(item.slug).thread
             threads[n] = thread[0].slug if thread else None
+            for member in thread:
+                if member.slug != item.slug:
+                    leave_out(item.slug, member.slug)
+    for in_issue in site.items_by_issue.values():  # the in-issue pager's neighbours
+        for before, after in itertools.pairwise(in_issue):
+            leave_out(before.slug, after.slug)
+    pool = POOL * count
     ranking = Ranking(
         items,
-        linked,
+        left_out,
         threads,
-        count=count,
+        count=pool,
         tag_weight=tag_weight,
         thread_weight=thread_weight,
     )
@@ -708,12 +742,18 @@ def related_items(
         stats.update(ranking.stats, seconds=ranking.seconds)
     columns, scores = matches.columns.tolist(), matches.scores.tolist()
     starts = matches.indptr.tolist()
-    chosen, scored = {}, {}
+    chosen, candidates, scored = {}, {}, {}
     for item, start, stop in zip(items, starts, starts[1:], strict=False):
-        stop = min(stop, start + count)
-        chosen[item.slug] = tuple([items[j] for j in columns[start:stop]])
+        stop = min(stop, start + pool)
+        candidates[item.slug] = tuple([items[j] for j in columns[start:stop]])
         scored[item.slug] = tuple(scores[start:stop])
-    return Related(items=MappingProxyType(chosen), scores=MappingProxyType(scored))
+        chosen[item.slug] = diverse(candidates[item.slug], item, count)
+    return Related(
+        items=MappingProxyType(chosen),
+        candidates=MappingProxyType(candidates),
+        scores=MappingProxyType(scored),
+        count=count,
+    )
 
 
 def check_weights(options: Mapping[str, Any], name: str) -> list[Diagnostic]:

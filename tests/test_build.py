@@ -50,8 +50,10 @@ def test_home_shows_latest_issue_and_recent_items(tmp_path):
     home = pages["/"]
     assert "Latest issue" in home and "August–September 2020" in home
     assert "Takeaways" in home
-    recent = parse_html(home).findall(".//section[@class='recent']//h3/a")
-    assert [a.text for a in recent] == [f"Item {n}" for n in range(12, 2, -1)]
+    # All twelve are in the latest issue: listed once, under "In this issue" (issue 17).
+    contents = parse_html(home).findall(".//div[@class='contents']//a")
+    assert sorted(a.text for a in contents) == sorted(f"Item {n}" for n in range(1, 13))
+    assert parse_html(home).findall(".//section[@class='recent']//h3/a") == []
 
 
 def test_issue_page_groups_items_by_section_in_editor_order(tmp_path):

@@ -1,4 +1,8 @@
-"""Related items: the blend, what is left out, ties, options, and the sample archive's bar."""
+"""Related items: the blend, what is left out, ties, options, and the sample archive's bar.
+
+The item whose list a test reads is put in an issue of its own (``ALONE``):
+items next to it in its issue are left out (the in-issue pager shows them).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,10 @@ from helpers import SITE_TOML, TAGS_YML, build, item
 
 SITE = SITE_TOML + "[plugins.crosslinks]\n[plugins.related]\n"
 TAGS = TAGS_YML + "  Blockchain:\n    group: ict\n"
+ALONE = {
+    "content/issues/2020-06.md": '---\nid: "2020-06"\nnumber: 2\ntitle: "June 2020"\n'
+    "date: 2020-07-31\n---\n\nIntro.\n"
+}
 
 
 def related_plugin():
@@ -39,7 +47,13 @@ def test_text_similarity_ranks_the_closest_body_first(tmp_path):
 
     files = {
         "site.toml": SITE,
-        "content/items/a.md": body("A", words("battery recycling lithium cobalt", 3), '["AI"]'),
+        **ALONE,
+        "content/items/a.md": doc(
+            words("battery recycling lithium cobalt", 3),
+            title='"A"',
+            tags='["AI"]',
+            issue="2020-06",
+        ),
         "content/items/b.md": body("B", words("lithium battery recycling plants", 2), '["5G"]'),
         "content/items/c.md": body("C", words("cobalt mining", 1), '["MIIT"]'),
         "content/items/d.md": body("D", words("railway timetable", 3), '["Cybersecurity"]'),
@@ -51,7 +65,8 @@ def test_a_shared_rare_tag_counts_more_than_a_shared_common_one(tmp_path):
     files = {
         "site.toml": SITE,
         "content/tags.yml": TAGS,
-        "content/items/a.md": item(title='"A"', tags='["5G", "Blockchain"]'),
+        **ALONE,
+        "content/items/a.md": item(title='"A"', tags='["5G", "Blockchain"]', issue="2020-06"),
         "content/items/rare.md": item(title='"R"', tags='["Blockchain"]'),
         "content/items/common.md": item(title='"C"', tags='["5G"]'),
         **{f"content/items/x{n}.md": item(title=f'"X{n}"', tags='["5G"]') for n in range(4)},
@@ -59,25 +74,29 @@ def test_a_shared_rare_tag_counts_more_than_a_shared_common_one(tmp_path):
     assert slugs(build(tmp_path, files), "a") == ["rare", "common", "x0", "x1", "x2"]
 
 
-def test_itself_and_body_linked_items_are_left_out_thread_members_kept(tmp_path):
+def test_itself_body_links_thread_members_and_neighbours_in_the_issue_are_left_out(tmp_path):
+    """What the item page links already: its body, its story, its in-issue pager."""
     text = words("harbour crane safety standard", 3)
     files = {
         "site.toml": SITE,
-        "content/items/a.md": doc(text + "See [[linked]].\n"),
+        **ALONE,
+        "content/items/a.md": doc(text + "See [[linked]].\n", issue="2020-06", order="1"),
+        "content/items/neighbour.md": doc(text, issue="2020-06", order="2"),
         "content/items/linked.md": doc(text),
         "content/items/back.md": doc(text + "[a](/items/a/)\n"),
         "content/items/next.md": doc(text, follows="a"),
         "content/items/plain.md": doc(text),
     }
     result = build(tmp_path, files)
-    assert slugs(result, "a") == ["next", "plain"]
-    assert "a" not in slugs(result, "linked") and "a" not in slugs(result, "back")
-    assert slugs(result, "next")[0] == "a"
+    assert slugs(result, "a") == ["plain"]
+    for other in ("linked", "back", "next", "neighbour"):
+        assert "a" not in slugs(result, other)
 
 
 def test_equal_scores_are_ordered_by_slug_and_count_is_respected(tmp_path):
-    files = {"site.toml": SITE + "count = 3\n"}
-    files.update({f"content/items/{name}.md": item() for name in ("e", "b", "d", "a", "c")})
+    files = {"site.toml": SITE + "count = 3\n", **ALONE}
+    files.update({f"content/items/{name}.md": item() for name in ("e", "b", "d", "a")})
+    files["content/items/c.md"] = item(issue="2020-06")
     result = build(tmp_path, files)
     assert slugs(result, "c") == ["a", "b", "d"]
     page = html5lib.parse(result.files["/items/c/"].decode(), namespaceHTMLElements=False)
@@ -165,9 +184,18 @@ def sample(tmp_path_factory):
     return build_sample(tmp_path_factory.mktemp("sample"))
 
 
-def test_sample_archive_miit_key_points_list_each_other(sample):
+def test_sample_archive_miit_key_points_show_five_related_items_outside_their_story(sample):
+    """The key points of 2018, 2020 and 2021 are one story: the timeline links them,
+    so "Related" shows five other items, from more than one issue."""
     related = sample.site.data["related"]
     for slug in KEY_POINTS:
-        shown = [i.slug for i in related.of(slug)]
+        shown = related.of(slug)
         assert len(shown) == 5
-        assert set(KEY_POINTS) - {slug} <= set(shown), (slug, shown)
+        assert not {i.slug for i in shown} & set(KEY_POINTS), slug
+        assert len({i.issue for i in shown}) >= 2, slug
+
+
+def test_sample_archive_every_item_shows_five_related_items(sample):
+    related = sample.site.data["related"]
+    assert all(len(related.of(item.slug)) == 5 for item in sample.site.items)
+    assert all(len(related.pool(item.slug)) == 10 for item in sample.site.items)
