@@ -52,7 +52,8 @@ Document = Item | Issue
 
 @dataclass(frozen=True)
 class ItemLinks:
-    """Everything the item page shows about one item's links."""
+    """Everything known about one item's links. The item page shows each other
+    item once, in the most specific place (``gazette.render.item_links``)."""
 
     follows: Item | None = None
     followed_by: tuple[Item, ...] = ()
