@@ -27,7 +27,7 @@ from pathlib import Path
 from gazette.diagnostics import Diagnostic, warning
 
 # Bump when parsing or rendering changes in a way the keys do not capture.
-SCHEMA = "gazette-cache-5"
+SCHEMA = "gazette-cache-6"
 TABLES = ("render", "parsed")
 FLUSH_ROWS = 500  # rows kept in memory before they go to SQLite
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copyreg
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -56,6 +58,64 @@ class Event:
     registration: str
 
 
+@dataclass(frozen=True)
+class Source:
+    """One entry of an item's ``sources``: a URL and, when the editor gave them,
+    what a reader and a citation need (title, publisher, date of the page)."""
+
+    url: str  # an absolute http(s) URL
+    title: str = ""
+    publisher: str = ""
+    date: date | None = None
+    line: int = field(default=0, compare=False)  # its line in the file, for diagnostics
+
+    @property
+    def domain(self) -> str:
+        """The host without ``www.``: ``miit.gov.cn``."""
+        host = urlsplit(self.url).hostname or ""
+        if "xn--" in host:
+            with suppress(UnicodeError):  # a malformed one is shown as written
+                host = host.encode("ascii").decode("idna")
+        return host.removeprefix("www.")
+
+    @property
+    def short(self) -> str:
+        """The domain and a shortened path, the link text of a source without a title:
+        ``gov.cn/zhengce/…/content_5533459.htm``."""
+        parts = urlsplit(self.url)
+        segments = [unquote(s) for s in parts.path.split("/") if s]
+        path = "/".join(segments)
+        if len(segments) == 1:
+            path = _cut(path, SHORT_PATH, SHORT_PATH // 2)
+        elif len(path) > SHORT_PATH:
+            gap = "/…/" if len(segments) > 2 else "/"
+            path = _cut(segments[0], 12) + gap + _cut(segments[-1], SHORT_PATH - 16, 8)
+        text = self.domain + (f"/{path}" if path else "")
+        return text + ("?…" if parts.query else "")
+
+    @property
+    def label(self) -> str:
+        """The link text: the title, or else the domain and a shortened path."""
+        return self.title or self.short
+
+    @property
+    def credit(self) -> str:
+        """Who published it, shown after the link: the publisher, or else the domain
+        when the link text is a title (a bare URL's link text already names it)."""
+        return self.publisher or (self.domain if self.title else "")
+
+
+SHORT_PATH = 36  # characters of a source's path shown before it is shortened
+
+
+def _cut(text: str, limit: int, tail: int = 0) -> str:
+    """``text`` in at most ``limit`` characters, an ellipsis standing before its last
+    ``tail`` characters (a file name keeps its extension)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1 - tail] + "…" + (text[-tail:] if tail else "")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Document:
     """What items and issues share: a Markdown body, its rendering and user keys."""
@@ -80,7 +140,7 @@ class Item(Document):
     section: str
     tags: tuple[str, ...]  # canonical tag names
     summary: str = ""
-    sources: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
     draft: bool = False
     kind: str = "news"
     order: int | None = None
@@ -173,6 +233,7 @@ class Config:
     # The project folder, so that a hook that runs before loading
     # (markdown_extensions) can read a content file such as glossary.yml.
     project: str = ""
+    vague_sources: bool = True  # [check] vague_sources: warn about home-page sources
 
     @cached_property
     def section_by_id(self) -> Mapping[str, Section]:

@@ -98,11 +98,21 @@ issue: "{issue}"
 section: news
 tags: []
 summary: "Every item is a Markdown file with its facts in front matter between two lines of dashes."
+# sources: where the facts come from: a URL per line, or a URL with what a
+# citation needs. Link the page itself, not a site's home page. For example:
+# sources:
+#   - https://www.example.org/news/2024/standards-plan.html
+#   - url: https://www.example.org/notices/2024-01.html
+#     title: "Notice on the 2024 standards plan"
+#     publisher: "Example Ministry"
+#     date: 2024-01-15
 ---
 
 This is an item. Its front matter (between the `---` lines) gives its `title`,
 `date`, the `issue` it belongs to, its `section` (an id from `site.toml`) and its
 `tags` (names from `content/tags.yml`); `summary` and `sources` are optional.
+Each item page also offers "Cite this item": a citation to copy, and BibTeX and
+CSL-JSON files for reference managers.
 
 The text below is Markdown: paragraphs, lists, links such as
 [Gazette's README](https://example.org/), and `### headings`.

@@ -1,18 +1,25 @@
 """Item pages at ``/items/<slug>/``.
 
 Each page shows the title, date, issue, section, tags, body and sources, with
-links to the previous and next item of the same issue in the issue's order.
+links to the previous and next item of the same issue in the issue's order,
+and a "Cite this item" block whose BibTeX and CSL-JSON entries are published
+beside the page as ``cite.bib`` and ``cite.json`` (``_cite.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from gazette.content.sources import vague_sources
+from gazette.diagnostics import Diagnostic
 from gazette.model import Item, Site
-from gazette.plugins import Page
+from gazette.plugins import Page, StaticFile, import_file
 
 OPTIONS: dict = {}
+cite = import_file("items_cite", Path(__file__).resolve().parent / "_cite.py")
+CITE_FILES = (("cite.bib", cite.bibtex), ("cite.json", cite.csl_json))  # beside each page
 
 
 def neighbours(site: Site) -> dict[str, tuple[Item | None, Item | None]]:
@@ -35,24 +42,32 @@ def preview_label(site: Site, item: Item) -> str:
     return ""
 
 
-def outputs(site: Site, **kwargs: Any) -> Iterator[Page]:
-    """Runs in the render stage: one page per published item."""
+def outputs(site: Site, *, urls: Any, **kwargs: Any) -> Iterator[Page | StaticFile | Diagnostic]:
+    """Runs in the render stage: one page and its two citation files per published
+    item, and a ``vague-source`` warning per site whose home page stands as a source."""
+    if site.config.vague_sources:
+        yield from vague_sources(site.items)
     sections = site.config.section_by_id
     around = neighbours(site)
     for item in site.items:
         before, after = around[item.slug]
+        issue, absolute = site.issue_by_id[item.issue], urls.absolute(item.url)
+        for name, make in CITE_FILES:
+            text = make(item, issue, site.config.site, absolute)
+            yield StaticFile(f"{item.url}{name}", text.encode("utf-8"), source=item.path)
         yield Page(
             url=item.url,
             template="item.html",
             context={
                 "item": item,
-                "issue": site.issue_by_id[item.issue],
+                "issue": issue,
                 "section": sections[item.section],
                 "previous": before,
                 "next": after,
                 "title": item.title,
                 "description": item.summary,
                 "preview": preview_label(site, item),
+                "citation": cite.citation(item, issue, site.config.site, absolute),
             },
             source=item.path,
         )

@@ -22,7 +22,8 @@ from gazette.render.xmlchars import NOT_IN_XML
 
 SITE_KEYS = ("title", "description", "base_url", "language", "timezone", "about", "domain")
 SECTION_KEYS = ("id", "title", "description")
-TOP_KEYS = ("site", "sections", "plugins")
+TOP_KEYS = ("site", "sections", "plugins", "check")
+CHECK_KEYS = ("vague_sources",)  # [check]: content checks a project may turn off
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 # A host name such as news.example.org: labels of letters, digits and inner hyphens.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -40,7 +41,7 @@ def _typed(path: str, text: str, where: str, value: Any, kind: type, example: st
     """An error when ``value`` (at key path ``where``) is not a ``kind``."""
     if isinstance(value, kind):
         return []
-    names = {dict: "a table", list: "an array", str: "a string"}
+    names = {dict: "a table", list: "an array", str: "a string", bool: "true or false"}
     return [
         error(
             path,
@@ -86,6 +87,22 @@ def _unknown(path: str, text: str, where: str, keys: Any, known: tuple[str, ...]
     return problems
 
 
+def _table(
+    path: str, text: str, data: dict, name: str, keys: tuple[str, ...], kind: type, example: str
+) -> tuple[dict, list]:
+    """The table ``[name]`` (empty when it is missing or not a table), with errors for
+    its unknown keys and for values that are not a ``kind``."""
+    table = data.get(name, {})
+    problems = _typed(path, text, name, table, dict, example)
+    table = table if isinstance(table, dict) else {}
+    problems += _unknown(path, text, name, table, keys)
+    value = '"..."' if kind is str else "false"
+    for key in keys:
+        if key in table:
+            problems += _typed(path, text, f"{name}.{key}", table[key], kind, f"{key} = {value}")
+    return table, problems
+
+
 def _forbidden_characters(path: str, text: str, where: str, value: Any) -> list:
     """Errors for strings (keys and values, at any depth) holding characters that XML
     forbids: TOML escapes such as "\\b" or "\\uFFFE" make them, and feeds would break."""
@@ -97,8 +114,11 @@ def _forbidden_characters(path: str, text: str, where: str, value: Any) -> list:
             found += _forbidden_characters(path, text, name, inner)
         return found
     if isinstance(value, list):
-        return [p for n, inner in enumerate(value) for p in _forbidden_characters(
-            path, text, f"{where}[{n}]", inner)]
+        return [
+            p
+            for n, inner in enumerate(value)
+            for p in _forbidden_characters(path, text, f"{where}[{n}]", inner)
+        ]
     if isinstance(value, str) and (bad := NOT_IN_XML.search(value)):
         return [
             error(
@@ -128,13 +148,8 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
     problems += _forbidden_characters(path, text, "", data)
     if problems:
         return None, problems
-    site = data.get("site", {})
-    problems += _typed(path, text, "site", site, dict, '[site] with title = "..."')
-    site = site if isinstance(site, dict) else {}
-    problems += _unknown(path, text, "site", site, SITE_KEYS)
-    for key in SITE_KEYS:
-        if key in site:
-            problems += _typed(path, text, f"site.{key}", site[key], str, f'{key} = "..."')
+    site, found = _table(path, text, data, "site", SITE_KEYS, str, '[site] with title = "..."')
+    problems += found
     wrong = {k for k, v in site.items() if not isinstance(v, str)}  # reported above
     site = {k: v for k, v in site.items() if k not in wrong}
     language = site.get("language", "en")
@@ -245,6 +260,9 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
     plugins = plugins if isinstance(plugins, dict) else {}
     for name, options in plugins.items():
         problems += _typed(path, text, f"plugins.{name}", options, dict, f"[plugins.{name}]")
+    example = "[check] with vague_sources = false"
+    checks, found = _table(path, text, data, "check", CHECK_KEYS, bool, example)
+    problems += found
     specs = tuple(
         _plugin_spec(text, name, options)
         for name, options in plugins.items()
@@ -261,4 +279,5 @@ def parse_config(text: str, path: str = "site.toml") -> tuple[Config | None, lis
         about=str(site.get("about", "")).strip(),
         domain=domain.lower(),
     )
-    return Config(info, tuple(sections), specs, path), []
+    vague = checks.get("vague_sources", True)
+    return Config(info, tuple(sections), specs, path, vague_sources=vague), []

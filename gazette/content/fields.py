@@ -16,7 +16,7 @@ from yaml import ScalarNode, SequenceNode
 from gazette.content.yamlstrict import Field, is_null
 from gazette.diagnostics import Diagnostic, error, warning
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 _URL = re.compile(r"(https?|mailto):\S+|/\S*")
 TRUE_FALSE = {"true": True, "false": False}
@@ -124,7 +124,7 @@ class Reader:
             return None
         raw = f.node.value.strip() if isinstance(f.node, ScalarNode) else ""
         try:
-            if _DATE.fullmatch(raw):
+            if DATE.fullmatch(raw):
                 return datetime.combine(date.fromisoformat(raw), time(), tz)
             if _DATETIME.fullmatch(raw):
                 moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -166,23 +166,6 @@ class Reader:
             f'write {key}: ["first", "second"] or one "- value" line per entry',
         )
         return ()
-
-    def urls(self, key: str) -> tuple[str, ...]:
-        good = []
-        for value, line in self.text_list(key):
-            if _URL.fullmatch(value):
-                good.append(value)
-            else:
-                self.problems.append(
-                    error(
-                        self.path,
-                        line,
-                        "bad-url",
-                        f"'{value}' in '{key}' is not an http(s) URL",
-                        "use a full address starting with https://",
-                    )
-                )
-        return tuple(good)
 
     def url(self, key: str) -> str:
         value = self.text(key)

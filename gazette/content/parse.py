@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from gazette.content.fields import Reader, did_you_mean
 from gazette.content.source import Source, clean_text, decode, split
+from gazette.content.sources import read_sources
 from gazette.content.vocab import canonical_tags
 from gazette.content.yamlstrict import load_mapping, to_plain
 from gazette.diagnostics import Diagnostic, error, warning
@@ -186,7 +187,7 @@ def parse_item(
         section=section,
         tags=tags,
         summary=reader.text("summary"),
-        sources=reader.urls("sources"),
+        sources=read_sources(reader),
         draft=reader.flag("draft"),
         kind=kind,
         order=reader.integer("order"),
