@@ -8,7 +8,10 @@ Pages and files:
   end, is at or after the build time; an all-day event stays upcoming until its
   last day is over in its time zone. Each entry shows the title, the start and
   end with their time zone, the place (a location, online, or both), the
-  registration link and the event's ``.ics`` file. The page links to the feed.
+  registration link (upcoming events only: registration is over for a past
+  one, here and on its item page) and the event's ``.ics`` file. A group with
+  no event is left out; the line under the heading says once that there is no
+  upcoming event. The page links to the feed.
 - ``/events/<slug>.ics``: one calendar file per event, to add it to a calendar.
 - ``/events.ics``: a calendar feed of every listed event, to subscribe to.
 
@@ -38,7 +41,7 @@ details of one event (``_event_details.html`` on the item page).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from types import MappingProxyType
 from typing import Any
@@ -76,6 +79,10 @@ class EventView:
     zone: tzinfo
     all_day: bool
     listed: bool  # on /events/ and in /events.ics (not a draft or scheduled item)
+    # Over at the build time (no longer upcoming): its page shows no registration
+    # link. A field rather than a method of the time, so that an item page, which
+    # records this view as it reads it, renders again exactly when the event ends.
+    past: bool = False
 
     @property
     def slug(self) -> str:
@@ -252,7 +259,7 @@ def make_view(item: Item, candidates: tuple[ZoneInfo, ...], now: datetime) -> Ev
         return None
     zone = pick_zone(event.start, event.end, candidates)
     end = event.end.astimezone(zone) if event.end else None
-    return EventView(
+    view = EventView(
         item=item,
         start=event.start.astimezone(zone),
         end=end,
@@ -260,6 +267,7 @@ def make_view(item: Item, candidates: tuple[ZoneInfo, ...], now: datetime) -> Ev
         all_day=is_all_day(event.start, event.end),
         listed=not item.draft and item.published <= now,
     )
+    return replace(view, past=not view.upcoming(now))
 
 
 def build_index(site: Site, timezones: Iterable[str] = ()) -> EventIndex:

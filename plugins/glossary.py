@@ -10,8 +10,12 @@
   in alphabetical order, the items that mention each, and the synonym mappings
   that a search plugin needs (``expansion_of["MIIT"]`` and
   ``abbreviation_of["Ministry of Industry and Information Technology"]``).
-- ``outputs`` writes ``/glossary/``: every entry alphabetically, with an anchor
-  (``/glossary/#miit``) and the items that mention it, newest first.
+- ``outputs`` writes ``/glossary/``: the entries that some item mentions,
+  alphabetically, each with an anchor (``/glossary/#miit``) and the items that
+  mention it, newest first; then, compactly under "Not yet mentioned in any
+  item", the entries no item mentions (one line each, with their anchors too).
+  The letter links at the top go to the first entry of each letter, in the
+  compact list when all of that letter's entries are there.
 
 An item mentions an entry when the abbreviation is marked in its body (so in
 prose, not only in code) or appears, whole word, in its title or summary.
@@ -42,6 +46,7 @@ OPTIONS = {
 }
 
 URL = "/glossary/"
+UNMENTIONED_ID = "not-mentioned"  # the heading of the compact list; no entry takes it
 _ABBR = re.compile(r"<abbr\b[^>]*>([^<]*)</abbr>")
 
 
@@ -87,7 +92,7 @@ def markdown_extensions(*, config: Config, **kwargs: Any) -> list[tuple[str, dic
 
 def _anchors(entries: tuple[GlossaryEntry, ...]) -> dict[str, str]:
     anchors: dict[str, str] = {}
-    used: set[str] = set()
+    used: set[str] = {UNMENTIONED_ID}
     for entry in entries:
         base = slugify(entry.abbr) or "entry"
         anchor, n = base, 1
@@ -145,24 +150,36 @@ def _letter(abbr: str) -> str:
     return first if first.isalpha() else "#"
 
 
+def letter_links(entries: list[tuple[GlossaryEntry, str]]) -> tuple[tuple[str, str], ...]:
+    """(letter, anchor of its first entry in page order), in alphabetical order."""
+    letters: dict[str, str] = {}
+    for entry, anchor in entries:
+        letters.setdefault(_letter(entry.abbr), anchor)
+    return tuple(sorted(letters.items(), key=lambda pair: (pair[0] != "#", pair[0])))
+
+
 def outputs(site: Site, *, options: Mapping[str, Any], name: str, **kwargs: Any) -> Iterator[Page]:
     """Runs in the render stage: the /glossary/ page."""
     index: GlossaryIndex = site.data[name]
     shown = options["items_shown"]
     rows = []
+    unmentioned = []
     for entry in index.entries:
         items = index.mentions[entry.abbr]
+        anchor = index.anchors[entry.abbr]
+        if not items:
+            unmentioned.append((entry, anchor))
+            continue
         listed = items[:shown] if shown > 0 else items
-        rows.append((entry, index.anchors[entry.abbr], listed, len(items) - len(listed)))
-    letters: dict[str, str] = {}
-    for entry in index.entries:
-        letters.setdefault(_letter(entry.abbr), index.anchors[entry.abbr])
+        rows.append((entry, anchor, listed, len(items) - len(listed)))
     yield Page(
         url=URL,
         template="glossary.html",
         context={
             "rows": rows,
-            "letters": tuple(letters.items()),
+            "unmentioned": unmentioned,
+            "unmentioned_id": UNMENTIONED_ID,
+            "letters": letter_links([(e, a) for e, a, *_ in rows] + unmentioned),
             "title": "Glossary",
             "description": f"Abbreviations used in {site.config.site.title}, "
             "with the items that mention them",
