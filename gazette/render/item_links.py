@@ -193,8 +193,10 @@ def diverse(candidates: Sequence[Item], item: Item, count: int) -> tuple[Item, .
         lambda c: True,
     )
     pool: list[Item] = []  # each candidate once, at its best place
+    seen = {item.slug}
     for candidate in candidates:
-        if candidate.slug != item.slug and all(c.slug != candidate.slug for c in pool):
+        if candidate.slug not in seen:
+            seen.add(candidate.slug)
             pool.append(candidate)
     picked: set[int] = set()  # positions in pool
     issues, years = {item.issue}, {item.date.year}
