@@ -4,6 +4,8 @@ Each page shows the title, date, issue, section, tags, body and sources, with
 links to the previous and next item of the same issue in the issue's order,
 and a "Cite this item" block whose BibTeX and CSL-JSON entries are published
 beside the page as ``cite.bib`` and ``cite.json`` (``_cite.py``).
+The link boxes (story, relations, mentions, related, pager) come from
+``gazette.render.item_links.page_links``: every other item at most once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from gazette.content.sources import vague_sources
 from gazette.diagnostics import Diagnostic
 from gazette.model import Item, Site
 from gazette.plugins import Page, StaticFile, import_file
+from gazette.render.item_links import page_links
 
 OPTIONS: dict = {}
 cite = import_file("items_cite", Path(__file__).resolve().parent / "_cite.py")
@@ -49,12 +52,21 @@ def outputs(site: Site, *, urls: Any, **kwargs: Any) -> Iterator[Page | StaticFi
         yield from vague_sources(site.items)
     sections = site.config.section_by_id
     around = neighbours(site)
+    crosslinks, related = site.data.get("crosslinks"), site.data.get("related")
     for item in site.items:
         before, after = around[item.slug]
         issue, absolute = site.issue_by_id[item.issue], urls.absolute(item.url)
         for name, make in CITE_FILES:
             text = make(item, issue, site.config.site, absolute)
             yield StaticFile(f"{item.url}{name}", text.encode("utf-8"), source=item.path)
+        links = page_links(
+            item,
+            crosslinks.of(item.slug) if crosslinks else None,
+            related.pool(item.slug) if related else (),
+            before,
+            after,
+            related.count if related else 0,
+        )
         yield Page(
             url=item.url,
             template="item.html",
@@ -64,6 +76,7 @@ def outputs(site: Site, *, urls: Any, **kwargs: Any) -> Iterator[Page | StaticFi
                 "section": sections[item.section],
                 "previous": before,
                 "next": after,
+                "links": links,
                 "title": item.title,
                 "description": item.summary,
                 "preview": preview_label(site, item),

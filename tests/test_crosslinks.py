@@ -111,10 +111,16 @@ def test_relations_are_shown_both_ways(tmp_path):
     assert slugs(links.of("mid").superseded_by) == ["new"]
     assert slugs(links.of("old").mentioned_in) == ["mid"]
     assert slugs(links.of("mid").mentioned_in) == ["new"]
+    # All three are one story: the timeline links them and says how they relate,
+    # so the page has no relations box (each item is linked once).
     page = tree(result.files["/items/mid/"].decode())
-    relations = page.find(".//dl[@class='relations']")
-    assert [dt.text for dt in relations.iter("dt")] == ["Follows", "Superseded by"]
-    assert [a.text for a in relations.iter("a")] == ["Old", "New"]
+    assert page.find(".//dl[@class='relations']") is None
+    entries = page.findall(".//ol[@class='timeline']/li")
+    assert [" ".join("".join(li.itertext()).split()[3:]) for li in entries] == [
+        "Old · followed by this item",
+        "Mid (this item)",
+        "New · supersedes this item",
+    ]
 
 
 def test_thread_is_the_whole_chain_oldest_first_on_every_member(tmp_path):
@@ -133,7 +139,12 @@ def test_thread_is_the_whole_chain_oldest_first_on_every_member(tmp_path):
     assert links.of("alone").thread == ()
     timeline = tree(result.files["/items/b/"].decode()).find(".//ol[@class='timeline']")
     entries = timeline.findall("li")
-    assert ["".join(li.itertext()).split()[-1] for li in entries] == ["A", "item)", "Branch", "C"]
+    assert [" ".join("".join(li.itertext()).split()[3:]) for li in entries] == [
+        "A · superseded by this item",
+        "B (this item)",
+        "Branch",
+        "C · follows this item",
+    ]
     assert [li.get("aria-current") for li in entries] == [None, "page", None, None]
     assert "timeline" not in result.files["/items/alone/"].decode()
 
@@ -176,8 +187,9 @@ def test_mentioned_in_lists_each_linking_item_once_newest_first(tmp_path):
         "content/items/r.md": item(title='"Relation"', date="2020-04-01", follows="t"),
     }
     result = build(tmp_path, files)
+    assert slugs(result.site.data["crosslinks"].of("t").mentioned_in) == ["r", "w", "m"]
     page = result.files["/items/t/"].decode()
-    assert titles(page, "mentioned-heading") == ["Relation", "Wiki", "Markdown"]
+    assert titles(page, "mentioned-heading") == ["Wiki", "Markdown"]  # "Relation": in the story
     assert titles(result.files["/items/m/"].decode(), "mentioned-heading") == []
 
 
@@ -262,8 +274,12 @@ def test_sample_archive_has_backlinks_where_links_exist(sample):
     assert len(targets) >= 8
     for slug in targets:
         assert links.of(slug).mentioned_in, slug
+        # Each linking item is on the page once: in the story, or under "Mentioned in".
         page = sample.files[f"/items/{slug}/"].decode()
-        assert titles(page, "mentioned-heading"), slug
+        story = {i.title for i in links.of(slug).thread}
+        listed = set(titles(page, "mentioned-heading"))
+        assert {i.title for i in links.of(slug).mentioned_in} <= story | listed, slug
+        assert not story & listed, slug
     assert "plan-cybersecurity-standards-priorities" in slugs(
         links.of("draft-data-security-law").mentioned_in
     )
