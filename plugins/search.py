@@ -55,6 +55,7 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -299,11 +300,29 @@ def _unfinished(item: Item, site: Site, standards: bool = False) -> tuple[Record
     return rec, _digest((*made_of, rec.summary, item.text, *extra))
 
 
+# A word of two hyphenated parts (e-commerce, cyber-security, co-operation); longer
+# chains (state-of-the-art) are not written solid.
+_HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+-[^\W\d_]+(?![\w-])")
+
+
+def closed_compounds(text: str) -> tuple[str, ...]:
+    """Hyphenated words written solid (``e-commerce`` -> ``ecommerce``), for a
+    reader who types them that way; those the text already writes solid are left out.
+    """
+    joined = {match.replace("-", "").casefold() for match in _HYPHENATED.findall(text)}
+    present = set(re.findall(r"\w+", text.casefold()))
+    return tuple(sorted(joined - present))
+
+
 def _finished(rec: Record, item: Item, words: Thesaurus, standards: bool) -> Record:
-    """``rec`` with its synonyms and, with ``standards``, the identifiers it mentions."""
+    """``rec`` with its synonyms and, with ``standards``, the identifiers it mentions.
+
+    The synonyms also hold the text's hyphenated words written solid.
+    """
     used = "\n".join((rec.title, rec.summary, rec.body, " ".join(rec.tags)))
     keys = dict.fromkeys(ref.key for ref in item_identifiers(item)) if standards else {}
-    return dataclasses.replace(rec, synonyms=synonyms(used, words), standards=tuple(keys))
+    found = synonyms(used, words) + closed_compounds(used)
+    return dataclasses.replace(rec, synonyms=found, standards=tuple(keys))
 
 
 def record(item: Item, site: Site, words: Thesaurus) -> Record:

@@ -9,6 +9,7 @@ import gzip
 import importlib.util
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -348,3 +349,20 @@ def test_the_search_page_and_header_box_carry_the_engine_and_base_path(tmp_path)
     page = result.files["/search/"].decode()
     assert 'class="site-search"' not in page  # the page's own box replaces the header's
     assert 'href="/repo/tags/"' in page  # the way in without JavaScript
+
+
+def test_search_js_knows_the_standard_prefixes_the_recogniser_knows():
+    """search.js writes "GBT 4754" as "GB/T 4754" for the prefixes of identifiers.SECTORS."""
+    from gazette.content.identifiers import SECTORS
+
+    script = (Path(__file__).parent.parent / "theme/static/search.js").read_text(encoding="utf-8")
+    start = script.index("var CN_PREFIXES = ")
+    literal = script[start : script.index(";", start)]
+    prefixes = "".join(part for part in literal.split('"')[1::2]).split()
+    assert prefixes == ["GB", *SECTORS]
+
+
+def test_hyphenated_words_are_also_indexed_solid():
+    text = "E-commerce rules, a cyber-security law, state-of-the-art ecommerce, x-2"
+    assert search.closed_compounds(text) == ("cybersecurity",)
+    assert search.closed_compounds("Co-operation and e-commerce") == ("cooperation", "ecommerce")

@@ -60,6 +60,8 @@ FOUND = [
     ("GB/T 20234.1-2015", ["GB/T 20234.1"]),
     ("GB/T 1.1-2020", ["GB/T 1.1"]),
     ("YD/T 1234-2019", ["YD/T 1234"]),
+    ("GBT 4754-2017", ["GB/T 4754"]),  # the informal spelling without the slash
+    ("per GBT4754 and YDT 1234-2019", ["GB/T 4754", "YD/T 1234"]),
     ("JB/T 10000", ["JB/T 10000"]),
     ("SJ/T 11364-2014", ["SJ/T 11364"]),
     ("ISO 9001-certified suppliers", ["ISO 9001"]),
@@ -100,6 +102,8 @@ FOUND = [
 
 # Strings that must never yield a standard or a committee.
 NEAR_MISSES = [
+    "GBT 12",  # no slash, a short number and no year: not enough to be sure
+    "NBT 2019",
     "In 2019 China issued 2,021 national standards",
     "GB 2,021",
     "GB 2,021 standards",

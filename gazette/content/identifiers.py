@@ -12,7 +12,9 @@ Recognised (one regular expression, alternatives tried at each position):
 - Chinese national standards ``GB``, ``GB/T``, ``GB/Z`` and sector standards
   with ``/T`` or ``/Z`` (``YD/T``, ``JB/T``, ``SJ/T`` ... from a fixed list of
   sector codes), with or without a space, a part (``20234.1``) and a year after
-  a hyphen or an en dash (``-2020``, ``–2017``, old two-digit ``-80``);
+  a hyphen or an en dash (``-2020``, ``–2017``, old two-digit ``-80``); the
+  informal spelling without the slash (``GBT 4754``, ``YDT 1234``) is the same
+  standard;
 - international ``ISO``, ``IEC``, ``ISO/IEC`` (also ``ISO/IEC/IEEE``, ``EN
   ISO``), optionally ``TR``/``TS``/``PAS``, with parts (``30145-3``) and a
   year after a colon (``:2020``); ITU recommendations ``ITU-T Y.4464`` (and a
@@ -59,7 +61,7 @@ _SEP = r"\s?/\s?|\s"  # between a TC and its SC: a slash (spaces allowed) or one
 _PATTERN = rf"""
 (?<![\w/.\-])
 (?:
-  (?<!\d\s)(?P<cn>(?:GB(?:\s?/\s?[TZ])?|(?:{"|".join(SECTORS)})\s?/\s?[TZ]))
+  (?<!\d\s)(?P<cn>(?:GB(?:\s?/\s?[TZ]|[TZ])?|(?:{"|".join(SECTORS)})(?:\s?/\s?[TZ]|[TZ])))
     \s?(?P<cn_num>\d{{1,5}}(?:\.\d{{1,3}})?)
     (?:{_DASH}(?P<cn_year>\d+))?
 | (?P<iso>EN\sISO/IEC|EN\sISO|EN\sIEC|ISO/IEC/IEEE|ISO/IEC|ISO/IEEE|IEC/IEEE|ISO|IEC)
@@ -155,6 +157,8 @@ def _short_or_year(number: str, minimum: int = 3) -> bool:
 
 def _chinese(m: re.Match[str]) -> tuple[str, str, str] | None:
     prefix = re.sub(r"\s", "", m["cn"])
+    if "/" not in prefix and prefix[-1] in "TZ" and prefix != "GB":  # GBT 4754 is GB/T 4754
+        prefix = f"{prefix[:-1]}/{prefix[-1]}"
     number, year = m["cn_num"], _year(m["cn_year"])
     if year is None:
         return None

@@ -284,10 +284,27 @@
   // What to search for: nothing under two characters, and no one-letter last word
   // still being typed ("ministry o"): a single letter matches much of a large index.
   function searchable(typed) {
-    var words = typed.trim().split(/\s+/);
+    var words = normalised(typed).trim().split(/\s+/);
     if (words.length > 1 && words[words.length - 1].length < MIN_CHARS) words.pop();
     var query = words.join(" ");
     return query.length < MIN_CHARS ? "" : query;
+  }
+
+  // One spelling for things written several ways: "A.I." is "AI", and a Chinese
+  // standard's prefix without its slash, "GBT 4754" or "ydt1234", is "GB/T 4754"
+  // (the prefixes of gazette/content/identifiers.py's SECTORS; a test keeps the
+  // two lists equal).
+  var CN_PREFIXES = "GB AQ BB CB CH CJ CY DA DL DZ EJ FZ GA GH GM GY HB HG HJ HS HY JB JC " +
+    "JG JR JT JY LB LD LS LY MH MT MZ NB NY QB QC QJ SB SC SH SJ SL SN SY TB TD TY WB WH " +
+    "WJ WM WS WW XB YB YC YD YS YY YZ";
+  var SLASHLESS = new RegExp("(^|[\\s\"(])(" + CN_PREFIXES.split(" ").join("|") +
+    ")([TZ])(?=\\s?\\d)", "gi");
+  function normalised(query) {
+    return query
+      .replace(/(^|[\s"(])((?:\p{L}\.){2,})(?=[\s")]|$)/gu, function (_, lead, dotted) {
+        return lead + dotted.replace(/\./g, "");
+      })
+      .replace(SLASHLESS, "$1$2/$3");
   }
 
   // ---------------------------------------------------------------- what matches
@@ -377,18 +394,34 @@
   }
 
   // "exact", "partial" or "" for a record whose words are ``have``.
+  // Compound words match whichever way they are written: two neighbouring words
+  // of the record also count written solid ("e commerce", from "e-commerce",
+  // is "ecommerce"), and two neighbouring query words, or a hyphenated pair,
+  // match a record that writes them solid ("cyber security" and "cyber-security"
+  // find "cybersecurity").
   function verdict(have, parsed, prefix) {
     var set = {};
-    have.forEach(function (w) { set[w] = true; });
+    have.forEach(function (w, n) {
+      set[w] = true;
+      if (n) set[have[n - 1] + w] = true;
+    });
     var found = 0;
-    parsed.parts.forEach(function (run) {
+    var parts = parsed.parts;
+    for (var n = 0; n < parts.length; n++) {
+      var run = parts[n];
       var last = run.length === 1 && prefix && run[0] === parsed.typing;
       var ok = run.length === 1 ? set[run[0]] || (last && have.some(function (w) {
         return w.indexOf(run[0]) === 0;
-      })) : hasRun(have, run);
+      })) : hasRun(have, run) || (run.length === 2 && set[run[0] + run[1]]);
+      var next = parts[n + 1];
+      if (!ok && run.length === 1 && next && next.length === 1 && set[run[0] + next[0]]) {
+        found += 2;
+        n++;
+        continue;
+      }
       if (ok) found++;
-    });
-    if (found === parsed.parts.length && found) return "exact";
+    }
+    if (found === parts.length && found) return "exact";
     return found ? "partial" : "";
   }
 
@@ -568,6 +601,12 @@
       var other = forms[0].toLowerCase().replace(rule[0], rule[1]);
       if (forms.indexOf(other) === -1 && other !== forms[0].toLowerCase()) forms.push(other);
     });
+    // Two words that may be one: "cyber security" and "cyber-security" also as
+    // "cybersecurity".
+    var plain = forms[0].trim().split(/[\s\-]+/);
+    if (plain.length === 2 && /^\p{L}+$/u.test(plain[0] + plain[1])) {
+      forms.push(plain.join("").toLowerCase());
+    }
     return forms;
   }
 
