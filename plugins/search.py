@@ -261,7 +261,8 @@ def synonyms(text: str, words: Thesaurus) -> tuple[str, ...]:
     Only the side that is missing is added: an item that writes both needs neither.
     Abbreviations match with their case (MOST is not "most"), expansions in any case.
     """
-    text = " ".join(text.split())
+    # Bodies have typographic apostrophes (smarty); glossary.yml is typed plainly.
+    text = " ".join(text.replace("\u2019", "'").split())
     folded = text.casefold()
     # ``occurs`` starts with str.find, a C scan per phrase: cheaper than first
     # splitting a 500-word body into a set of words (all records at 10,000

@@ -366,3 +366,8 @@ def test_hyphenated_words_are_also_indexed_solid():
     text = "E-commerce rules, a cyber-security law, state-of-the-art ecommerce, x-2"
     assert search.closed_compounds(text) == ("cybersecurity",)
     assert search.closed_compounds("Co-operation and e-commerce") == ("cooperation", "ecommerce")
+
+
+def test_a_glossary_expansion_with_an_apostrophe_matches_a_curled_body():
+    words = search.thesaurus([GlossaryEntry("PBOC", "People's Bank of China")])
+    assert search.synonyms("The People\u2019s Bank of China said so.", words) == ("PBOC",)

@@ -27,7 +27,13 @@ from gazette.render.markdown_render import render_markdown
 ExtensionSpec = tuple[str, dict]
 Rendered = tuple[str, tuple[Heading, ...], str]
 PARALLEL_THRESHOLD = 64
-RENDER_SOURCES = ("markdown_render.py", "sanitize.py", "markdown_stage.py", "xmlchars.py")
+RENDER_SOURCES = (
+    "markdown_render.py",
+    "markdown_guards.py",
+    "sanitize.py",
+    "markdown_stage.py",
+    "xmlchars.py",
+)
 
 
 @lru_cache(maxsize=1)
