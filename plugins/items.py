@@ -2,8 +2,8 @@
 
 Each page shows the title, date, issue, section, tags, body and sources, with
 links to the previous and next item of the same issue in the issue's order,
-and a "Cite this item" block whose BibTeX and CSL-JSON entries are published
-beside the page as ``cite.bib`` and ``cite.json`` (``_cite.py``).
+and a "Cite this item" block whose BibTeX and CSL-JSON entries download from
+``data:`` links in the page (``_cite.py``).
 The link boxes (story, relations, mentions, related, pager) come from
 ``gazette.render.item_links.page_links``: every other item at most once.
 """
@@ -17,12 +17,11 @@ from typing import Any
 from gazette.content.sources import vague_sources
 from gazette.diagnostics import Diagnostic
 from gazette.model import Item, Site
-from gazette.plugins import Page, StaticFile, import_file
+from gazette.plugins import Page, import_file
 from gazette.render.item_links import page_links
 
 OPTIONS: dict = {}
 cite = import_file("items_cite", Path(__file__).resolve().parent / "_cite.py")
-CITE_FILES = (("cite.bib", cite.bibtex), ("cite.json", cite.csl_json))  # beside each page
 
 
 def neighbours(site: Site) -> dict[str, tuple[Item | None, Item | None]]:
@@ -45,9 +44,9 @@ def preview_label(site: Site, item: Item) -> str:
     return ""
 
 
-def outputs(site: Site, *, urls: Any, **kwargs: Any) -> Iterator[Page | StaticFile | Diagnostic]:
-    """Runs in the render stage: one page and its two citation files per published
-    item, and a ``vague-source`` warning per site whose home page stands as a source."""
+def outputs(site: Site, *, urls: Any, **kwargs: Any) -> Iterator[Page | Diagnostic]:
+    """Runs in the render stage: one page per published item, and a ``vague-source``
+    warning per site whose home page stands as a source."""
     if site.config.vague_sources:
         yield from vague_sources(site.items)
     sections = site.config.section_by_id
@@ -56,9 +55,7 @@ def outputs(site: Site, *, urls: Any, **kwargs: Any) -> Iterator[Page | StaticFi
     for item in site.items:
         before, after = around[item.slug]
         issue, absolute = site.issue_by_id[item.issue], urls.absolute(item.url)
-        for name, make in CITE_FILES:
-            text = make(item, issue, site.config.site, absolute)
-            yield StaticFile(f"{item.url}{name}", text.encode("utf-8"), source=item.path)
+        about = (item, issue, site.config.site, absolute)
         links = page_links(
             item,
             crosslinks.of(item.slug) if crosslinks else None,
@@ -80,7 +77,9 @@ def outputs(site: Site, *, urls: Any, **kwargs: Any) -> Iterator[Page | StaticFi
                 "title": item.title,
                 "description": item.summary,
                 "preview": preview_label(site, item),
-                "citation": cite.citation(item, issue, site.config.site, absolute),
+                "citation": cite.citation(*about),
+                "cite_bibtex": cite.data_url(cite.bibtex(*about), cite.BIBTEX_TYPE),
+                "cite_csl_json": cite.data_url(cite.csl_json(*about), cite.CSL_JSON_TYPE),
             },
             source=item.path,
         )

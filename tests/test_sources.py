@@ -13,6 +13,7 @@ import gzip
 import json
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 import bibtexparser
 import html5lib
@@ -468,16 +469,34 @@ def test_an_item_page_offers_a_citation_in_a_details_block(cited):
         "Test Gazette. “MIIT sets its key points.” August–September 2020 (no. 3), "
         "1 August 2020. https://example.org/repo/items/b/"
     )
-    links = {text_of(a): (a.get("href"), a.get("download")) for a in block.iter("a")}
+    links = {
+        text_of(a): (a.get("href").split(",", 1)[0], a.get("download")) for a in block.iter("a")
+    }
     assert links == {
-        "BibTeX": ("/repo/items/b/cite.bib", "b.bib"),
-        "CSL-JSON": ("/repo/items/b/cite.json", "b.json"),
+        "BibTeX": ("data:application/x-bibtex;charset=utf-8", "b.bib"),
+        "CSL-JSON": ("data:application/vnd.citationstyles.csl+json;charset=utf-8", "b.json"),
     }
     assert block.find(".//script") is None
 
 
+def cite_entries(files: dict[str, bytes], url: str) -> dict[str, str]:
+    """The BibTeX and CSL-JSON texts an item page's "Cite" links download."""
+    block = html(files[url].decode()).find(".//details[@class='cite']")
+    found = {}
+    for link in block.iter("a"):
+        head, _, data = link.get("href").partition(",")
+        assert head.startswith("data:") and " " not in data and '"' not in data
+        found[link.get("download").rsplit(".", 1)[1]] = unquote(data)
+    return found
+
+
+def test_the_cite_links_are_data_urls_not_files(cited):
+    assert not [url for url in cited.files if "cite" in url]
+    assert set(cite_entries(cited.files, "/items/b/")) == {"bib", "json"}
+
+
 def test_cite_bib_is_read_by_a_bibtex_parser_with_every_character_intact(cited):
-    text = cited.files["/items/a/cite.bib"].decode("utf-8")
+    text = cite_entries(cited.files, "/items/a/")["bib"]
     raw = bibtexparser.parse_string(text)
     assert raw.failed_blocks == []
     [entry] = raw.entries
@@ -496,7 +515,7 @@ def test_cite_bib_is_read_by_a_bibtex_parser_with_every_character_intact(cited):
 
 
 def test_cite_json_is_valid_csl_json(cited):
-    data = json.loads(cited.files["/items/a/cite.json"])
+    data = json.loads(cite_entries(cited.files, "/items/a/")["json"])
     jsonschema.Draft3Validator(CSL_SCHEMA).validate(data)
     [entry] = data
     assert entry == {
@@ -546,20 +565,19 @@ def test_the_sample_builds_strictly_and_names_its_documents(sample):
 def test_every_cite_file_of_the_sample_parses(sample):
     validator = jsonschema.Draft3Validator(CSL_SCHEMA)
     for each in sample.site.items:
-        library = bibtexparser.parse_string(sample.files[f"{each.url}cite.bib"].decode())
+        entries = cite_entries(sample.files, each.url)
+        library = bibtexparser.parse_string(entries["bib"])
         assert library.failed_blocks == [] and len(library.entries) == 1, each.path
-        validator.validate(json.loads(sample.files[f"{each.url}cite.json"]))
+        validator.validate(json.loads(entries["json"]))
 
 
-def test_sitemap_and_search_leave_the_cite_files_out(sample):
-    sitemap = b"".join(data for url, data in sample.files.items() if "sitemap" in url)
-    assert b"/items/" in sitemap and b"cite." not in sitemap
+def test_search_leaves_the_citations_out(sample):
     search = [url for url in sample.files if url.startswith(("/search/", "/pagefind/"))]
     assert search
     for url in search:
         data = sample.files[url]
         data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-        assert b"cite.bib" not in data and b"cite.json" not in data, url
+        assert b"@online" not in data and b"article-newspaper" not in data, url
 
 
 PAGE_BUDGET = 20 * 1024  # bytes gzipped: an item page, its style sheet and its scripts

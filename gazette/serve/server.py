@@ -71,7 +71,7 @@ CONTENT_TYPES: dict[str, str] = {
     ".svg": "image/svg+xml",
     ".ics": "text/calendar; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
-    ".bib": "text/plain; charset=utf-8",  # BibTeX (items' cite.bib), shown rather than saved
+    ".bib": "text/plain; charset=utf-8",  # BibTeX, shown rather than saved
     ".md": "text/markdown; charset=utf-8",
     ".csv": "text/csv; charset=utf-8",
     ".webmanifest": "application/manifest+json",
