@@ -55,7 +55,6 @@ def outputs(site: Site, *, urls: Any, **kwargs: Any) -> Iterator[Page | Diagnost
     for item in site.items:
         before, after = around[item.slug]
         issue, absolute = site.issue_by_id[item.issue], urls.absolute(item.url)
-        about = (item, issue, site.config.site, absolute)
         links = page_links(
             item,
             crosslinks.of(item.slug) if crosslinks else None,
@@ -77,9 +76,7 @@ def outputs(site: Site, *, urls: Any, **kwargs: Any) -> Iterator[Page | Diagnost
                 "title": item.title,
                 "description": item.summary,
                 "preview": preview_label(site, item),
-                "citation": cite.citation(*about),
-                "cite_bibtex": cite.data_url(cite.bibtex(*about), cite.BIBTEX_TYPE),
-                "cite_csl_json": cite.data_url(cite.csl_json(*about), cite.CSL_JSON_TYPE),
+                "cite": cite.Citation(item, issue, site.config.site, absolute),
             },
             source=item.path,
         )
