@@ -102,7 +102,7 @@ def test_base_path_is_in_every_internal_link(tmp_path):
         for element in tree.iter():
             for attribute in ("href", "src"):
                 value = element.get(attribute)
-                if value and not value.startswith(("https://", "http://", "#", "mailto:")):
+                if value and not value.startswith(("https://", "http://", "#", "mailto:", "data:")):
                     assert value.startswith("/repo/"), (url, value)
 
 
