@@ -96,12 +96,20 @@ QUERIES = (
     "drone",
 )
 POPUP = ".search-popup:not([hidden]) .search-result"
+# A mark each time the results or the status line change. The header's popup and
+# status are made by search.js, which loads only when the box is first focused,
+# so the observer watches the form and keeps the changes inside those parts.
 MARKS = """() => {
   window.__marks = [];
-  const seen = (node) => new MutationObserver(() => window.__marks.push(performance.now()))
-    .observe(node, { childList: true, subtree: true });
-  document.querySelectorAll('.search-popup ol, .site-search [role=status], [data-search-results]')
-    .forEach(seen);
+  const parts = '.search-popup ol, .site-search [role=status], [data-search-results]';
+  const inside = (record) => {
+    const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+    return node && node.closest(parts);
+  };
+  const seen = (node) => new MutationObserver((records) => {
+    if (records.some(inside)) window.__marks.push(performance.now());
+  }).observe(node, { childList: true, subtree: true, characterData: true });
+  document.querySelectorAll('form.site-search, [data-search-results]').forEach(seen);
 }"""
 TYPE = """([query, reset]) => {
   const input = document.querySelector('form.site-search input');
