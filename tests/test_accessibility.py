@@ -16,14 +16,12 @@ measures the contrast of the body text against the paper.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from gazette.model import BuildOptions
-from gazette.pipeline import BuildRequest, build_site
-from gazette.serve.server import serving
-from helpers import CHROMIUM, NO_CHROMIUM, NOW
+from helpers import CHROMIUM, NO_CHROMIUM
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "theme" / "vendor" / "node_modules" / "axe-core" / "axe.min.js"
@@ -63,29 +61,22 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    output = tmp_path_factory.mktemp("a11y") / "site"
-    request = BuildRequest(
-        ROOT,
-        BuildOptions(now=NOW),
-        output=output,
-        base_url="http://127.0.0.1/repo/",
-        use_cache=False,
-    )
-    build_site(request)
-    with serving(output, "/repo/") as url:
-        yield url
+def site_url(sample_site_url):
+    return sample_site_url
 
 
-def open_page(browser, url: str, width: str, scheme: str, **options):
+@contextmanager
+def open_page(browser, url: str, width: str, scheme: str):
+    """A page at ``url`` in a context of its own (viewport, colour scheme), closed after."""
     viewport = dict(zip(("width", "height"), WIDTHS[width], strict=True))
-    context = browser.new_context(
-        viewport=viewport, color_scheme=scheme, bypass_csp=True, **options
-    )
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_load_state("load")
-    return context, page
+    context = browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_load_state("load")
+        yield page
+    finally:
+        context.close()
 
 
 def wait_for_results(page) -> None:
@@ -110,14 +101,11 @@ def axe_violations(page) -> list[dict]:
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("kind", list(PAGE_TYPES))
 def test_axe_finds_no_violation(browser, site_url, kind, width, scheme):
-    context, page = open_page(browser, site_url + PAGE_TYPES[kind], width, scheme)
-    try:
+    with open_page(browser, site_url + PAGE_TYPES[kind], width, scheme) as page:
         if kind == "search results":
             wait_for_results(page)
         violations = axe_violations(page)
         assert not violations, json.dumps(violations, indent=1)
-    finally:
-        context.close()
 
 
 # --------------------------------------------------------------------------- phones
@@ -130,8 +118,7 @@ def top_of(page, selector: str) -> float:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_on_a_phone_an_items_body_starts_high(browser, site_url, scheme):
-    context, page = open_page(browser, site_url + ITEM, "phone", scheme)
-    try:
+    with open_page(browser, site_url + ITEM, "phone", scheme) as page:
         assert top_of(page, "article .prose") < 500
         assert top_of(page, ".site-nav") < 60  # the header is two short lines
         nav = page.evaluate("document.querySelector('.site-nav ul').getBoundingClientRect().height")
@@ -141,13 +128,10 @@ def test_on_a_phone_an_items_body_starts_high(browser, site_url, scheme):
         assert icon.is_visible() and icon.get_attribute("href").endswith("/search/")
         box = icon.bounding_box()
         assert box["width"] >= 24 and box["height"] >= 24
-    finally:
-        context.close()
 
 
 def test_on_a_phone_the_first_search_result_starts_high_and_filters_fold(browser, site_url):
-    context, page = open_page(browser, site_url + "search/?q=standard", "phone", "light")
-    try:
+    with open_page(browser, site_url + "search/?q=standard", "phone", "light") as page:
         wait_for_results(page)
         assert top_of(page, "#search-results li") < 500
         toggle = page.locator("[data-search-filter-toggle]")
@@ -158,23 +142,17 @@ def test_on_a_phone_the_first_search_result_starts_high_and_filters_fold(browser
         assert facets.is_visible() and toggle.get_attribute("aria-expanded") == "true"
         facets.locator("button[data-facet]").first.click()
         page.locator("[data-search-filter-toggle]:has-text('1 chosen')").wait_for()
-    finally:
-        context.close()
 
 
 def test_on_a_desktop_filters_show_without_a_toggle(browser, site_url):
-    context, page = open_page(browser, site_url + "search/?q=standard", "desktop", "light")
-    try:
+    with open_page(browser, site_url + "search/?q=standard", "desktop", "light") as page:
         wait_for_results(page)
         page.locator("[data-search-facets] button").first.wait_for()
         assert page.locator("[data-search-filter-toggle]").is_hidden()
-    finally:
-        context.close()
 
 
 def test_on_a_phone_the_archive_is_a_list_of_months(browser, site_url):
-    context, page = open_page(browser, site_url + "archive/", "phone", "light")
-    try:
+    with open_page(browser, site_url + "archive/", "phone", "light") as page:
         assert page.locator(".archive-grid").is_hidden()
         links = page.locator(".archive-compact a")
         table = page.evaluate(
@@ -184,23 +162,17 @@ def test_on_a_phone_the_archive_is_a_list_of_months(browser, site_url):
         assert shown == table and len(shown) > 10
         width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
         assert width[0] <= width[1]
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("kind", list(PAGE_TYPES))
 def test_no_page_scrolls_sideways_on_a_phone(browser, site_url, kind):
-    context, page = open_page(browser, site_url + PAGE_TYPES[kind], "phone", "dark")
-    try:
+    with open_page(browser, site_url + PAGE_TYPES[kind], "phone", "dark") as page:
         width, viewport = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
         assert width <= viewport
-    finally:
-        context.close()
 
 
 def test_the_header_box_is_a_combobox(browser, site_url):
-    context, page = open_page(browser, site_url + ITEM, "desktop", "light")
-    try:
+    with open_page(browser, site_url + ITEM, "desktop", "light") as page:
         box = page.locator("form.site-search input[name=q]")
         assert box.get_attribute("role") == "combobox"
         assert box.get_attribute("aria-expanded") == "false"
@@ -213,8 +185,6 @@ def test_the_header_box_is_a_combobox(browser, site_url):
         box.press("Escape")
         assert box.get_attribute("aria-expanded") == "false"
         assert page.locator(".search-popup").is_hidden()
-    finally:
-        context.close()
 
 
 # --------------------------------------------------------------------------- print
@@ -242,8 +212,7 @@ TEXT_SELECTORS = ("body", "h1", ".prose p", ".meta", ".kicker", ".prose a", ".so
 
 @pytest.mark.parametrize("scheme", ["dark", "light"])
 def test_a_printed_item_is_dark_on_white_with_its_address(browser, site_url, scheme):
-    context, page = open_page(browser, site_url + PRINTED, "desktop", scheme)
-    try:
+    with open_page(browser, site_url + PRINTED, "desktop", scheme) as page:
         page.emulate_media(media="print", color_scheme=scheme)
         paper = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert contrast(paper, "rgb(255, 255, 255)") == pytest.approx(1.0)
@@ -267,14 +236,11 @@ def test_a_printed_item_is_dark_on_white_with_its_address(browser, site_url, sch
         assert outside.first.get_attribute("href") in after
         heading = page.locator("h2").first.evaluate("h => getComputedStyle(h).breakAfter")
         assert heading == "avoid"
-    finally:
-        context.close()
 
 
 def test_tags_in_search_results_do_not_look_like_links(browser, site_url):
     """A result's tags are plain text (the result's title is the link): no chip, no link colour."""
-    context, page = open_page(browser, site_url + "search/?q=standard", "desktop", "light")
-    try:
+    with open_page(browser, site_url + "search/?q=standard", "desktop", "light") as page:
         wait_for_results(page)
         tag = page.locator("#search-results .tags span.tag").first
         tag.wait_for()
@@ -289,5 +255,3 @@ def test_tags_in_search_results_do_not_look_like_links(browser, site_url):
         assert chip == 0 or page.locator("a.tag").first.evaluate(
             "t => getComputedStyle(t).backgroundColor"
         ) not in ("rgba(0, 0, 0, 0)", "transparent")
-    finally:
-        context.close()

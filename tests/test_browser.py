@@ -11,10 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gazette.model import BuildOptions
-from gazette.pipeline import BuildRequest, build_site
-from gazette.serve.server import serving
-from helpers import CHROMIUM, NO_CHROMIUM, NOW
+from helpers import CHROMIUM, NO_CHROMIUM
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("", "issues/2020-08/", "items/miit-standardisation-key-points-2020/")
@@ -23,18 +20,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    output = tmp_path_factory.mktemp("browser") / "site"
-    request = BuildRequest(
-        ROOT,
-        BuildOptions(now=NOW),
-        output=output,
-        base_url="http://127.0.0.1/repo/",
-        use_cache=False,
-    )
-    build_site(request)
-    with serving(output, "/repo/") as url:
-        yield url
+def site_url(sample_site_url):
+    return sample_site_url
 
 
 def luminance(css_rgb: str) -> float:
