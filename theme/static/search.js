@@ -393,18 +393,23 @@
     return false;
   }
 
-  // "exact", "partial" or "" for a record whose words are ``have``.
-  // Compound words match whichever way they are written: two neighbouring words
-  // of the record also count written solid ("e commerce", from "e-commerce",
-  // is "ecommerce"), and two neighbouring query words, or a hyphenated pair,
-  // match a record that writes them solid ("cyber security" and "cyber-security"
-  // find "cybersecurity").
-  function verdict(have, parsed, prefix) {
+  // The words of a record as a set, with each two neighbouring words also written
+  // solid ("e commerce", from "e-commerce", is "ecommerce").
+  function wordSet(have) {
     var set = {};
     have.forEach(function (w, n) {
       set[w] = true;
       if (n) set[have[n - 1] + w] = true;
     });
+    return set;
+  }
+
+  // "exact", "partial" or "" for a record whose words are ``have`` (``set``: its
+  // wordSet). Compound words match whichever way they are written: the set holds
+  // neighbouring words written solid, and two neighbouring query words, or a
+  // hyphenated pair, match a record that writes them solid ("cyber security" and
+  // "cyber-security" find "cybersecurity").
+  function verdict(have, set, parsed, prefix) {
     var found = 0;
     var parts = parsed.parts;
     for (var n = 0; n < parts.length; n++) {
@@ -439,9 +444,13 @@
   }
 
   function sortHits(hits, parsed, sort) {
-    // Each hit's words once: a progressive check sorts the hits again per batch.
+    // Each hit's words and word set once: a progressive check sorts the hits
+    // again per batch, and every keystroke checks them again.
     var texts = hits.map(function (hit) {
-      if (!hit.words) hit.words = words(hit.searchable);
+      if (!hit.words) {
+        hit.words = words(hit.searchable);
+        hit.wordSet = wordSet(hit.words);
+      }
       return hit.words;
     });
     var whole = parsed.typing && texts.some(function (have) {
@@ -449,7 +458,7 @@
     });
     var exact = [], partial = [];
     hits.forEach(function (hit, n) {
-      var v = verdict(texts[n], parsed, !whole);
+      var v = verdict(texts[n], hit.wordSet, parsed, !whole);
       if (v === "exact") exact.push(hit);
       else if (v === "partial") partial.push(hit);
     });
