@@ -263,7 +263,18 @@ class Site:
 
     def is_preview(self, item: Item) -> bool:
         """A draft or a scheduled item, present only because of --drafts/--future."""
+        known = self._previews.get(id(item))
+        if known is not None and known[0] is item:
+            return known[1]
         return item.draft or item.published > self.options.now
+
+    @cached_property
+    def _previews(self) -> Mapping[int, tuple[Item, bool]]:
+        # Asked tens of thousands of times a build (every listing, feed and
+        # sitemap entry), and comparing aware datetimes is slow: answered once
+        # per item, by identity (a copy of an item is answered afresh).
+        now = self.options.now
+        return {id(item): (item, item.draft or item.published > now) for item in self.items}
 
     @cached_property
     def public_items(self) -> tuple[Item, ...]:

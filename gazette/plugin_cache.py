@@ -52,6 +52,17 @@ class PluginCache:
         except (OSError, zipfile.BadZipFile, UnicodeDecodeError, KeyError):
             return None
 
+    def holds(self, slot: str, key: str) -> bool:
+        """Whether ``slot`` holds files under ``key``, without reading them.
+
+        ``load`` may still answer None (the entry was damaged or replaced since).
+        """
+        try:
+            with zipfile.ZipFile(self._path(slot)) as archive:
+                return archive.comment.decode() == key
+        except (OSError, zipfile.BadZipFile, UnicodeDecodeError):
+            return False
+
     def store(self, slot: str, key: str, files: Mapping[str, bytes]) -> None:
         """Keep ``files`` in ``slot`` under ``key``, replacing what the slot held.
 

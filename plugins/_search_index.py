@@ -61,7 +61,7 @@ import re
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -375,19 +375,18 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
     return dict(sorted(out.items()))
 
 
-def _dates(files: Mapping[str, bytes]) -> dict[str, str]:
-    """{Pagefind page id: date} from a bundle's fragments (the id is the file's stem)."""
-    found = {}
-    for path, data in files.items():
-        if path.startswith("fragment/") and path.endswith(".pf_fragment"):
-            text = gzip.decompress(data).decode()
-            fragment = json.loads(text[text.index("{") :])
-            found[path[len("fragment/") : -len(".pf_fragment")]] = fragment["meta"]["date"]
-    return dict(sorted(found.items()))
+def _date_of(plain: bytes) -> str:
+    """The ``date`` meta of an unzipped Pagefind fragment."""
+    text = plain.decode()
+    return json.loads(text[text.index("{") :])["meta"]["date"]
 
 
-def _complete(files: Mapping[str, bytes]) -> bool:
-    """Whether a bundle read from disk is whole: its entry parses and every chunk unzips."""
+def _complete(files: Mapping[str, bytes], dates: dict[str, str] | None = None) -> bool:
+    """Whether a bundle read from disk is whole: its entry parses and every chunk unzips.
+
+    With ``dates``, also fills it with each fragment's page id (the file's stem)
+    and date, read from the fragments it unzips anyway.
+    """
     try:
         entry = json.loads(files["pagefind-entry.json"])
         for language in entry["languages"].values():
@@ -395,18 +394,21 @@ def _complete(files: Mapping[str, bytes]) -> bool:
                 return False
         for path, data in files.items():
             if path.endswith((".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter")):
-                gzip.decompress(data)
+                plain = gzip.decompress(data)
+                if dates is not None and path.startswith("fragment/"):
+                    dates[path[len("fragment/") : -len(".pf_fragment")]] = _date_of(plain)
     except (KeyError, ValueError, TypeError, EOFError, OSError):
         return False
     return True
 
 
-async def _written(root: Path, timeout: float = 60.0) -> dict[str, bytes]:
+async def _written(root: Path, dates: dict[str, str], timeout: float = 60.0) -> dict[str, bytes]:
     """The files Pagefind wrote under ``root``, once they are all on disk.
 
     Pagefind answers ``write_files`` before its asynchronous writes are flushed:
     now and then a file (seen: ``pagefind-entry.json``) is still empty when read.
-    So the folder is read again until every file is whole.
+    So the folder is read again until every file is whole. ``dates`` receives
+    each page's date, read by that check.
     """
     deadline = time.monotonic() + timeout
     while True:
@@ -415,7 +417,8 @@ async def _written(root: Path, timeout: float = 60.0) -> dict[str, bytes]:
             for path in sorted(root.rglob("*"))
             if path.is_file() and not PAGEFIND_SKIP.match(path.name)
         }
-        if _complete(files):
+        dates.clear()
+        if _complete(files, dates):
             return files
         if time.monotonic() > deadline:
             raise RuntimeError(f"pagefind did not finish writing its files in {timeout:.0f} s")
@@ -431,16 +434,21 @@ async def _bundle(name: str, entries: list[dict[str, Any]], language: str) -> di
     try:
         index = await service.create_index(IndexConfig(force_language=language))
         await asyncio.gather(*(index.add_custom_record(**entry) for entry in entries))
+        dates: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="gazette-pagefind-") as folder:
             # write_files, not get_files: one huge response can stall the pipe.
-            await index.write_files(output_path=folder)
-            files = await _written(Path(folder))
+            # The words are counted meanwhile, while Pagefind builds the index.
+            _, words = await asyncio.gather(
+                index.write_files(output_path=folder),
+                asyncio.to_thread(vocabulary, [entry["content"] for entry in entries]),
+            )
+            files = await _written(Path(folder), dates)
         peak = _peak_rss(service._backend.pid)
     finally:
         await service.close()
     files = canonical(files)
-    files[DATES_FILE] = _json(_dates(files))
-    files[WORDS_FILE] = _json(vocabulary(entry["content"] for entry in entries))
+    files[DATES_FILE] = _json(dict(sorted(dates.items())))
+    files[WORDS_FILE] = _json(words)
     RUNS.append(ShardRun(name, len(entries), time.perf_counter() - start, peak))
     return files
 
@@ -455,13 +463,6 @@ def vocabulary(texts: Iterable[str]) -> dict[str, int]:
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _in_own_thread(work: Callable[[], Any]) -> Any:
-    # A thread of its own, so that its event loop never meets the caller's
-    # (Playwright's sync API, for one, keeps a loop running in its thread).
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(work).result()
 
 
 def pagefind_files(
@@ -487,27 +488,41 @@ def pagefind_files(
     versions = (version("pagefind"), version("pagefind_bin"))
     groups = shards([rec.url for rec in recs], limit)
     names = list(groups)
+    keys = {
+        name: cache_key(versions, language, code, name, [digests[n] for n in members])
+        for name, members in groups.items()
+    }
     bundles: dict[str, dict[str, bytes]] = {}
-    missing: list[tuple[str, str]] = []
-    for name in names:
-        members = groups[name]
-        key = cache_key(versions, language, code, name, [digests[n] for n in members])
-        files = cache.load(f"pagefind-{name or 'all'}", key) if cache is not None else None
-        if files is None:
-            missing.append((name, key))
-        else:
-            bundles[name] = files
 
-    def build_missing() -> None:
-        for name, key in missing:
+    def slot(name: str) -> str:
+        return f"pagefind-{name or 'all'}"
+
+    def build(missing: list[str]) -> None:
+        for name in missing:
             entries = [pagefind_record(recs[n], language) for n in groups[name]]
             files = asyncio.run(_bundle(name, entries, language))
             if cache is not None:
-                cache.store(f"pagefind-{name or 'all'}", key, files)
+                cache.store(slot(name), keys[name], files)
             bundles[name] = files
 
-    if missing:
-        _in_own_thread(build_missing)
+    # Indexing starts first; the cached shards are read while Pagefind works.
+    stale = [n for n in names if cache is None or not cache.holds(slot(n), keys[n])]
+    with ThreadPoolExecutor(1) as pool:
+        # A thread of its own, so that its event loop never meets the caller's
+        # (Playwright's sync API, for one, keeps a loop running in its thread).
+        indexing = pool.submit(build, stale) if stale else None
+        lost = []  # cached a moment ago, unreadable now: indexed after the others
+        for name in names:
+            if name not in stale:
+                files = cache.load(slot(name), keys[name]) if cache is not None else None
+                if files is None:
+                    lost.append(name)
+                else:
+                    bundles[name] = files
+        if indexing is not None:
+            indexing.result()
+        if lost:
+            pool.submit(build, lost).result()
 
     output: dict[str, bytes] = {}
     dates: dict[str, str] = {}

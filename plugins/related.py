@@ -58,7 +58,7 @@ import itertools
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -118,14 +118,20 @@ class Texts(Sequence[str]):
 
 @dataclass(frozen=True)
 class Related:
-    items: Mapping[str, tuple[Item, ...]]  # by slug: what the item page shows, best first
     candidates: Mapping[str, tuple[Item, ...]]  # by slug: the pool, best first
     scores: Mapping[str, tuple[float, ...]]  # the pool's scores, for tests and tuning
     count: int = 5  # items shown per item, at most
+    by_slug: Mapping[str, Item] = field(default_factory=dict)  # every item, for `of`
 
     def of(self, slug: str) -> tuple[Item, ...]:
-        """The related items shown for ``slug``: `diverse` picks from its pool."""
-        return self.items.get(slug, ())
+        """The related items shown for ``slug``: `diverse` picks from its pool.
+
+        Picked when asked, not for every item in ``link``: the item pages pick
+        their own (after leaving out what the page links already), so picking
+        for all 10,000 items of an archive on every build was work nobody read.
+        """
+        item = self.by_slug.get(slug)
+        return diverse(self.candidates.get(slug, ()), item, self.count) if item else ()
 
     def pool(self, slug: str) -> tuple[Item, ...]:
         """Up to ``POOL * count`` candidates for ``slug``, best first."""
@@ -742,17 +748,16 @@ def related_items(
         stats.update(ranking.stats, seconds=ranking.seconds)
     columns, scores = matches.columns.tolist(), matches.scores.tolist()
     starts = matches.indptr.tolist()
-    chosen, candidates, scored = {}, {}, {}
+    candidates, scored = {}, {}
     for item, start, stop in zip(items, starts, starts[1:], strict=False):
         stop = min(stop, start + pool)
         candidates[item.slug] = tuple([items[j] for j in columns[start:stop]])
         scored[item.slug] = tuple(scores[start:stop])
-        chosen[item.slug] = diverse(candidates[item.slug], item, count)
     return Related(
-        items=MappingProxyType(chosen),
         candidates=MappingProxyType(candidates),
         scores=MappingProxyType(scored),
         count=count,
+        by_slug=MappingProxyType({item.slug: item for item in items}),
     )
 
 

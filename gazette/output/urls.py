@@ -6,7 +6,6 @@ Every internal link is built with ``Urls.url`` so that a project page under
 
 from __future__ import annotations
 
-import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from urllib.parse import quote, urlsplit
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_DOT_SEGMENTS = frozenset(("", ".", ".."))  # segments that could leave the output folder
 
 
 def slugify(text: str) -> str:
@@ -31,12 +31,11 @@ def output_path(url: str) -> str:
     """
     if not url.startswith("/") or "\\" in url or "\x00" in url or "%" in url or "//" in url:
         raise ValueError(f"unsafe URL {url!r}")
-    parts = url.strip("/").split("/") if url != "/" else []
-    if any(part in ("", ".", "..") for part in parts):
+    path = url.strip("/")
+    if path and _DOT_SEGMENTS.intersection(path.split("/")):
         raise ValueError(f"unsafe URL {url!r}")
-    path = posixpath.join(*parts) if parts else ""
     if url.endswith("/"):
-        return posixpath.join(path, "index.html") if path else "index.html"
+        return f"{path}/index.html" if path else "index.html"
     return path
 
 

@@ -17,12 +17,15 @@ which costs time but can never be wrong.
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import hashlib
+import io
 import pickle
 from collections.abc import Mapping, Set
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 from markupsafe import Markup
@@ -58,6 +61,27 @@ class Fingerprinter:
         makes is another object, and is digested by its content.
         """
         self._memo[id(value)] = (value, digest)
+
+    def context(self, context: Mapping[str, Any]) -> bytes:
+        """The digest of a page's context: equal for equal contexts, like ``digest``.
+
+        Pickled in C (``_ContextPickler``) rather than walked in Python, which
+        halves the cost at 12,000 pages. Items and issues stand for their seeded
+        digests; mappings and sets stand for their ``digest`` (so their order does
+        not count); anything the digest would refuse, pickle refuses too. A
+        context the pickler cannot take is digested by ``digest`` instead.
+        """
+        buffer = io.BytesIO()
+        try:
+            _ContextPickler(buffer, self).dump(tuple(sorted(context.items())))
+        except (pickle.PicklingError, TypeError, ValueError, AttributeError, RecursionError):
+            return b"d" + self.digest(dict(context))
+        return b"p" + hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+
+    def known(self, value: Any) -> bytes | None:
+        """The digest remembered (or seeded) for this very object, if any."""
+        found = self._memo.get(id(value))
+        return found[1] if found is not None and found[0] is value else None
 
     def digest(self, value: Any) -> bytes:
         kind = type(value)
@@ -107,6 +131,51 @@ class Fingerprinter:
         else:
             raise Unfingerprintable(f"cannot digest a {type(value).__name__}")
         return hasher.digest()
+
+
+def _fields(kind: type, values: tuple) -> None:
+    """Stands for a dataclass in a context's pickle (never called: pickles are only digested)."""
+
+
+# Objects pickle passes through unchanged; pickle's own helpers it may name.
+_AS_IS = frozenset((str, int, float, bool, type(None), bytes, tuple, list))
+_HELPERS = (copyreg._reconstructor, copyreg.__newobj__, copyreg.__newobj_ex__, _fields)
+_BY_DIGEST = frozenset((dict, set, frozenset, MappingProxyType))
+_BY_PICKLE = (Enum, date, time, timedelta, tzinfo, Markup)
+_SHAPES: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, by class
+
+
+class _ContextPickler(pickle.Pickler):
+    """Pickles a page context for its digest, with the ``Fingerprinter``'s rules."""
+
+    def __init__(self, file: io.BytesIO, fingerprinter: Fingerprinter):
+        super().__init__(file, protocol=5)
+        # No memo: a value pickles alike whichever objects it happens to share.
+        self.fast = True
+        self._fingerprinter = fingerprinter
+
+    def persistent_id(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind in _AS_IS:
+            return None
+        if kind in _BY_DIGEST:
+            return self._fingerprinter.digest(obj)
+        if kind in _PICKLED:
+            return self._fingerprinter.known(obj)  # None for a copy: pickled by value
+        return None
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, type) or any(obj is helper for helper in _HELPERS):
+            return NotImplemented  # by name
+        kind = type(obj)
+        if dataclasses.is_dataclass(kind):
+            names = _SHAPES.get(kind)
+            if names is None:
+                names = _SHAPES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+            return _fields, (kind, tuple([getattr(obj, name) for name in names]))
+        if isinstance(obj, _BY_PICKLE):
+            return NotImplemented
+        raise Unfingerprintable(f"cannot digest a {kind.__name__}")
 
 
 def _scalar(value: Any) -> bytes:

@@ -132,7 +132,7 @@ class PageRenderer:
 
     def key(self, output: Any) -> bytes | None:
         try:
-            context = self.fingerprint(dict(output.context))
+            context = self.fingerprint.context(output.context)
         except Unfingerprintable:
             return None
         name = f"{output.url}\0{output.template}\0".encode()

@@ -10,6 +10,7 @@ differs; a page none of whose reads changed is reused without rendering.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import jinja2
@@ -22,6 +23,13 @@ from gazette.render.tracking import MISSING, WRAPPED, Path, plain_getattr, plain
 _UNKNOWN = object()
 
 
+def _gather(values: list[Any], indices: Sequence[int]) -> tuple[Any, ...]:
+    """``tuple(values[i] for i in indices)``, in C."""
+    if len(indices) == 1:
+        return (values[indices[0]],)
+    return itemgetter(*indices)(values)
+
+
 class Replayer:
     """Evaluates recorded paths on a new site, each path once per build."""
 
@@ -30,7 +38,7 @@ class Replayer:
         self._roots = roots
         self._fingerprint = fingerprint
         self._values: dict[Path, Any] = {}
-        self._by_index: dict[int, bytes | None] = {}
+        self._current: list[Any] = []  # by path index: the digest now, or _UNKNOWN
 
     def changed(
         self, reads: Sequence[int], expected: Sequence[bytes], paths: Sequence[Path]
@@ -39,14 +47,25 @@ class Replayer:
 
         ``reads`` are indices into ``paths``; each path is evaluated once per build.
         """
-        known = self._by_index
-        for index, digest in zip(reads, expected, strict=True):
-            found = known.get(index, _UNKNOWN)
-            if found is _UNKNOWN:
-                found = known[index] = self._digest(paths[index], digest.startswith(WRAPPED))
-            if found != digest:
-                return paths[index]
-        return None
+        if len(reads) != len(expected):
+            raise ValueError("a page record needs one digest per read")
+        if not reads:
+            return None
+        current = self._current
+        if len(current) < len(paths):
+            current.extend([_UNKNOWN] * (len(paths) - len(current)))
+        # Most pages read only values other pages read before them: gather and
+        # compare their digests in C (itemgetter, tuple equality), and walk the
+        # reads in Python only for the values not digested yet, or a mismatch.
+        found = _gather(current, reads)
+        if _UNKNOWN in found:
+            for index, digest in zip(reads, expected, strict=True):
+                if current[index] is _UNKNOWN:
+                    current[index] = self._digest(paths[index], digest.startswith(WRAPPED))
+            found = _gather(current, reads)
+        if found == tuple(expected):
+            return None
+        return next(paths[i] for i, d, e in zip(reads, found, expected, strict=True) if d != e)
 
     def _digest(self, path: Path, was_wrapped: bool) -> bytes | None:
         """The digest of the value at ``path`` now, in the form it was recorded in.
