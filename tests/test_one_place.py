@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import html5lib
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_crosslinks import KEY_POINTS, SITE, build_sample, doc
 
 from gazette.render.item_links import diverse, page_links
@@ -67,6 +69,46 @@ def test_diversity_prefers_other_issues_and_years_then_fills_in_rank_order():
     assert slugs(diverse(ranked, me, 3)) == ["c3", "c5", "c6"]
     assert slugs(diverse(ranked, me, 8)) == slugs(ranked)  # pass 4 fills up
     assert diverse(ranked, me, 0) == ()
+
+
+def _reference_diverse(candidates, item, count):  # type: ignore[no-untyped-def]
+    """The rule as first written (four passes of predicates): `diverse` must equal it."""
+    passes = (
+        lambda c: c.issue not in issues and c.date.year not in years,
+        lambda c: c.issue not in issues,
+        lambda c: c.issue != item.issue,
+        lambda c: True,
+    )
+    pool, seen = [], {item.slug}
+    for candidate in candidates:
+        if candidate.slug not in seen:
+            seen.add(candidate.slug)
+            pool.append(candidate)
+    picked: set[int] = set()
+    issues, years = {item.issue}, {item.date.year}
+    for condition in passes:
+        for position, candidate in enumerate(pool):
+            if len(picked) >= count:
+                break
+            if position not in picked and condition(candidate):
+                picked.add(position)
+                issues.add(candidate.issue)
+                years.add(candidate.date.year)
+    return tuple(pool[position] for position in sorted(picked))
+
+
+_fakes = st.builds(
+    fake,
+    st.sampled_from(["me", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]),
+    st.sampled_from(["I0", "I1", "I2", "I3"]),
+    st.integers(2019, 2022),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_fakes, max_size=14), _fakes, st.integers(-1, 9))
+def test_diversity_equals_the_rule_as_first_written(candidates, me, count):
+    assert diverse(candidates, me, count) == _reference_diverse(candidates, me, count)
 
 
 def test_diversity_falls_back_to_rank_order_within_one_issue():

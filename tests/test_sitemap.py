@@ -8,6 +8,8 @@ from datetime import date
 
 import html5lib
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_publish import build_sample
 
 from gazette.output.urls import Urls
@@ -215,3 +217,30 @@ def test_past_fifty_thousand_urls_the_sitemap_becomes_an_index():
     assert index.tag == f"{NS}sitemapindex"
     assert [s.find(f"{NS}loc").text for s in index] == [f"{BASE}sitemap-{n}.xml" for n in (1, 2, 3)]
     assert sum(len(entries(f.data)) for f in files[1:]) == 5
+
+
+def _element_tree(root: str, node: str, rows: list[tuple[str, date | None]]) -> bytes:
+    """What ``_xml`` writes, as ``xml.etree.ElementTree`` writes it (the reference)."""
+    top = ET.Element(root, xmlns=sitemap_plugin.SITEMAP_NS)
+    for loc, lastmod in rows:
+        element = ET.SubElement(top, node)
+        ET.SubElement(element, "loc").text = loc
+        if lastmod:
+            ET.SubElement(element, "lastmod").text = lastmod.isoformat()
+    ET.indent(top)
+    return sitemap_plugin.XML_DECLARATION + ET.tostring(top, encoding="unicode").encode() + b"\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([("urlset", "url"), ("sitemapindex", "sitemap")]),
+    st.lists(
+        st.tuples(
+            st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+            st.one_of(st.none(), st.dates()),
+        ),
+        max_size=4,
+    ),
+)
+def test_the_sitemap_text_is_what_element_tree_writes(names, rows):
+    assert sitemap_plugin._xml(*names, rows) == _element_tree(*names, rows)

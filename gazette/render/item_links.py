@@ -47,7 +47,7 @@ of items per page. Used by ``plugins/items.py`` (the page context) and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -186,26 +186,35 @@ def diverse(candidates: Sequence[Item], item: Item, count: int) -> tuple[Item, .
     The four passes are listed in the module docstring. ``item`` itself is
     never picked, nor is any candidate twice.
     """
-    passes: tuple[Callable[[Item], bool], ...] = (
-        lambda c: c.issue not in issues and c.date.year not in years,
-        lambda c: c.issue not in issues,
-        lambda c: c.issue != item.issue,
-        lambda c: True,
-    )
     pool: list[Item] = []  # each candidate once, at its best place
     seen = {item.slug}
     for candidate in candidates:
         if candidate.slug not in seen:
             seen.add(candidate.slug)
             pool.append(candidate)
-    picked: set[int] = set()  # positions in pool
-    issues, years = {item.issue}, {item.date.year}
-    for condition in passes:
-        for position, candidate in enumerate(pool):
-            if len(picked) >= count:
+    if len(pool) <= count:  # the last pass takes whatever the others left
+        return tuple(pool)
+    # Asked for every item page of the archive on every build: each candidate's
+    # issue and year are read once, and the passes are plain comparisons.
+    keys = [(candidate.issue, candidate.date.year) for candidate in pool]
+    picked = [False] * len(pool)
+    taken = 0
+    home = item.issue
+    issues, years = {home}, {item.date.year}
+    for rule in range(4):  # other issue and year; other issue; not this issue; any
+        for position, (issue, year) in enumerate(keys):
+            if taken >= count:
                 break
-            if position not in picked and condition(candidate):
-                picked.add(position)
-                issues.add(candidate.issue)
-                years.add(candidate.date.year)
-    return tuple(pool[position] for position in sorted(picked))
+            if picked[position]:
+                continue
+            if (
+                (rule == 0 and (issue in issues or year in years))
+                or (rule == 1 and issue in issues)
+                or (rule == 2 and issue == home)
+            ):
+                continue
+            picked[position] = True
+            taken += 1
+            issues.add(issue)
+            years.add(year)
+    return tuple(candidate for candidate, chosen in zip(pool, picked, strict=True) if chosen)
