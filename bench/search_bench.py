@@ -8,7 +8,7 @@ first results.
 
     .venv/bin/python bench/search_bench.py [--sizes 1000,10000] [--engines pagefind,lunr]
                                            [--shard-records 0,1000000] [--queries 20]
-                                           [--json PATH]
+                                           [--json PATH] [--reuse] [--slowest 20]
 
 For each size the synthetic archive of ``bench/generate.py`` (seed 1; generated
 when missing) is copied, with hard links, to ``bench/out/search/n<size>-<engine>/``
@@ -28,7 +28,18 @@ in a fresh browser context, so nothing is cached between queries:
 * **keystrokes**: with the engine loaded, type the query again one character
   at a time from the second (the UI searches from two characters), waiting for
   each result list; the latency is from the keystroke to the updated results,
-  minus the UI's 150 ms debounce.
+  minus the UI's 150 ms debounce. Each keystroke is kept with its query, the
+  text typed so far, and the requests (and their bytes) started between the
+  keystroke and its results; ``--slowest N`` prints the N slowest (to stderr).
+
+``--reuse`` skips the build when the copy under ``bench/out/search/`` already
+has a built site (from an earlier run of this script) and copies the theme's
+current ``static/`` files over the built ones instead, so that a change to
+``theme/static/search.js`` can be measured without rebuilding 10,000 items.
+The pages keep their old ``?v=`` fingerprints (each query runs in a fresh
+browser context, so nothing stale is cached) and the index is whatever the
+earlier build made: use it only when nothing but the theme's static files
+changed since that build. A reused row reports 0 for ``build s`` and ``search s``.
 
 ``--shard-records`` builds Pagefind once per value (``shard_records`` of
 ``[plugins.search]``; 0 keeps the plugin's default of 1,000, a large value gives
@@ -36,7 +47,12 @@ one unsharded bundle), so the reader's cost of shards can be compared. For each
 Pagefind build the script also prints the shards indexed, the slowest shard and
 the highest peak RSS of a Pagefind process (``_search_index.RUNS``).
 
-Times are on localhost, so they show CPU and round trips, not bandwidth.
+Times are on localhost, so they show CPU and round trips, not bandwidth. The
+preview server writes a response's headers and its body in two writes; with
+Nagle's algorithm on (Python's default) the body of some requests then waits
+for the client's delayed ACK, 40 ms on Linux, which no static host adds. The
+server turns it off (``TCP_NODELAY``, as static hosts do) since 2026-12-01's
+sixth session; ``--nagle`` turns it back on, as every run before measured.
 """
 
 from __future__ import annotations
@@ -65,6 +81,7 @@ from gazette.content.load import load_config  # noqa: E402
 from gazette.model import BuildOptions  # noqa: E402
 from gazette.pipeline import BuildRequest, build_site  # noqa: E402
 from gazette.plugins import load_plugins  # noqa: E402
+from gazette.serve.server import GazetteHandler  # noqa: E402
 from gazette.serve.server import serving as served  # noqa: E402
 
 OUT = REPO / "bench" / "out"
@@ -107,7 +124,9 @@ MARKS = """() => {
     return node && node.closest(parts);
   };
   const seen = (node) => new MutationObserver((records) => {
-    if (records.some(inside)) window.__marks.push(performance.now());
+    if (!records.some(inside)) return;
+    window.__marks.push(performance.now());
+    if (window.__marked) window.__marked();
   }).observe(node, { childList: true, subtree: true, characterData: true });
   document.querySelectorAll('form.site-search, [data-search-results]').forEach(seen);
 }"""
@@ -120,6 +139,12 @@ TYPE = """([query, reset]) => {
   return performance.timeOrigin + window.__t0;
 }"""
 FIRST_MARK = "() => window.__marks.find((m) => m >= window.__t0)"
+# Resolves at the first mark (awaited in the page: polling from Python would take
+# CPU from the browser on a small machine).
+NEXT_MARK = """() => new Promise((resolve) => {
+  window.__marked = () => { window.__marked = null; resolve(); };
+  if (window.__marks.length) window.__marked();
+})"""
 FIRST_RESULTS = """document.addEventListener("DOMContentLoaded", () => {
   const list = document.querySelector("[data-search-results]");
   if (!list) return;
@@ -139,6 +164,17 @@ class Load:
 
 
 @dataclass
+class Keystroke:
+    """One keystroke of the keystroke test: what was typed and what it cost."""
+
+    query: str
+    typed: str
+    ms: float
+    requests: int
+    bytes: int
+
+
+@dataclass
 class Row:
     size: int
     engine: str
@@ -152,6 +188,8 @@ class Row:
     page: list[Load] = field(default_factory=list)
     page_with_facets: list[int] = field(default_factory=list)
     keystrokes_ms: list[float] = field(default_factory=list)
+    keystrokes: list[Keystroke] = field(default_factory=list)
+    reused: bool = False
 
 
 # --------------------------------------------------------------------------- build
@@ -204,6 +242,24 @@ def timed_hooks(folder: Path, spent: list[float]) -> ModuleType:
 
     module.link, module.outputs = timed_link, timed_outputs
     return module
+
+
+def reused(row: Row) -> Path | None:
+    """The site an earlier run built for ``row``, with the theme's static files copied in."""
+    suffix = f"-s{row.shard_records}" if row.shard_records else ""
+    site = OUT / "search" / f"n{row.size}-{row.engine}{suffix}" / "site"
+    built = "pagefind/pagefind.js" if row.engine == "pagefind" else "search/lunr-index.json"
+    index = site / built
+    if not index.is_file():
+        return None
+    for source in (REPO / "theme" / "static").iterdir():
+        if source.is_file():
+            shutil.copyfile(source, site / "static" / source.name)
+    row.reused = True
+    shards = site / "pagefind" / "gazette-shards.json"
+    if shards.is_file():
+        row.shards = 1 + len(json.loads(shards.read_text(encoding="utf-8"))["bundles"])
+    return site
 
 
 def build(row: Row) -> Path:
@@ -270,16 +326,7 @@ def before(responses: list, epoch_ms: float, since_ms: float = 0.0) -> list:
     ]
 
 
-def until(page: Any, predicate: str, timeout_s: float = 600) -> None:
-    """Poll ``predicate`` (wait_for_function evaluates strings, which the site's CSP forbids)."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(predicate):
-        if time.monotonic() > deadline:
-            raise TimeoutError(predicate)
-        page.wait_for_timeout(5)
-
-
-def header_search(context: Any, url: str, query: str, keystrokes: list[float]) -> Load:
+def header_search(context: Any, url: str, query: str, row: Row) -> Load:
     page = context.new_page()
     page.goto(url)
     page.wait_for_load_state("networkidle")
@@ -293,12 +340,20 @@ def header_search(context: Any, url: str, query: str, keystrokes: list[float]) -
         load = Load(sum(map(wire_bytes, fetched)), len(fetched), first)
     page.evaluate(TYPE, [query[0], True])  # one character: the UI waits for a second
     page.wait_for_timeout(DEBOUNCE_MS + 100)
-    for char in query[1:]:
-        page.evaluate("window.__marks = []")
-        page.evaluate(TYPE, [char, False])
-        until(page, "() => window.__marks.length > 0")
-        keystrokes.append(page.evaluate(FIRST_MARK) - page.evaluate("window.__t0") - DEBOUNCE_MS)
-        page.wait_for_timeout(50)  # let the status line settle before the next key
+    with recording(page) as responses:
+        for at, char in enumerate(query[1:], start=2):
+            page.evaluate("window.__marks = []")
+            typed_at = page.evaluate(TYPE, [char, False])
+            page.evaluate(NEXT_MARK)  # not wait_for_function: the site's CSP forbids eval
+            ms = page.evaluate(FIRST_MARK) - page.evaluate("window.__t0")
+            page.wait_for_timeout(50)  # let the status line settle before the next key
+            fetched = before(responses, typed_at + ms, typed_at - 1)
+            del responses[:]
+            key = Keystroke(
+                query, query[:at], ms - DEBOUNCE_MS, len(fetched), sum(map(wire_bytes, fetched))
+            )
+            row.keystrokes.append(key)
+            row.keystrokes_ms.append(key.ms)
     page.close()
     return load
 
@@ -322,14 +377,15 @@ def page_search(context: Any, url: str, query: str) -> tuple[Load, int]:
     return load, total
 
 
-def measure(row: Row, site: Path, queries: tuple[str, ...]) -> None:
+def measure(row: Row, site: Path, queries: tuple[str, ...], nagle: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
+    GazetteHandler.disable_nagle_algorithm = not nagle
     with served(site) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for query in queries:
             context = browser.new_context()
-            row.header.append(header_search(context, url, query, row.keystrokes_ms))
+            row.header.append(header_search(context, url, query, row))
             context.close()
             context = browser.new_context()
             load, total = page_search(context, url, query)
@@ -370,12 +426,29 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def measured(row: Row, queries: tuple[str, ...]) -> Row:
+def slowest(rows: list[Row], count: int) -> str:
+    """The ``count`` slowest keystrokes of each row, one a line."""
+    lines = []
+    for row in rows:
+        lines.append(f"{row.size} items, {row.engine}: the {count} slowest keystrokes")
+        for key in sorted(row.keystrokes, key=lambda k: -k.ms)[:count]:
+            lines.append(
+                f"  {key.ms:6.0f} ms  {key.requests:3d} requests {kb(key.bytes):>5} KB  "
+                f"{key.typed!r} (of {key.query!r})"
+            )
+    return "\n".join(lines)
+
+
+def measured(row: Row, queries: tuple[str, ...], reuse: bool = False, nagle: bool = False) -> Row:
     label = f"shard_records={row.shard_records}" if row.shard_records else "default shards"
-    print(f"{row.size} items, {row.engine} ({label}): building ...", file=sys.stderr, flush=True)
-    site = build(row)
-    print(f"  built in {row.build_s:.1f} s; measuring ...", file=sys.stderr, flush=True)
-    measure(row, site, queries)
+    site = reused(row) if reuse else None
+    if site is None:
+        print(f"{row.size} items, {row.engine} ({label}): building ...", file=sys.stderr)
+        site = build(row)
+        print(f"  built in {row.build_s:.1f} s; measuring ...", file=sys.stderr, flush=True)
+    else:
+        print(f"{row.size} items, {row.engine} ({label}): reusing {site}", file=sys.stderr)
+    measure(row, site, queries, nagle)
     return row
 
 
@@ -390,6 +463,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--queries", type=int, default=len(QUERIES), help="how many fixed queries")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the site an earlier run built, with the theme's static files copied in",
+    )
+    parser.add_argument(
+        "--nagle",
+        action="store_true",
+        help="leave Nagle's algorithm on in the preview server (40 ms stalls, as runs before)",
+    )
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="print the N slowest keystrokes (stderr)"
+    )
     args = parser.parse_args(argv)
     if CHROMIUM is None:
         sys.exit("Debian's chromium is needed: apt-get install chromium")
@@ -401,9 +487,12 @@ def main(argv: list[str] | None = None) -> int:
                 [int(n) for n in args.shard_records.split(",")] if engine == "pagefind" else [0]
             )
             for limit in limits:
-                rows.append(measured(Row(size, engine, limit), queries))
+                row = Row(size, engine, limit)
+                rows.append(measured(row, queries, args.reuse, args.nagle))
     print(f"Measured on {datetime.now(UTC):%Y-%m-%d} with {len(queries)} queries.\n")
     print(table(rows))
+    if args.slowest:
+        print(slowest(rows, args.slowest), file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps([asdict(row) for row in rows], indent=2))
     return 0

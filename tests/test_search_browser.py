@@ -394,3 +394,38 @@ def test_a_single_letter_waits_for_a_second_one(page, site_url):
     page.goto(site_url + "search/?q=b")
     expect(page.locator("[data-search-status]")).to_have_text("Type at least two characters.")
     assert page.locator(PAGE_RESULTS).count() == 0
+
+
+def test_a_search_overtaken_by_a_newer_one_never_shows(page, site_url):
+    # The records of a first query are held back, so its search is still checking
+    # when the reader types another: the newer results stay, and the overtaken
+    # search, once its records come, neither replaces them nor reports a failure.
+    header_search(page, site_url, "Xylophone")
+    if page.get_attribute("form.site-search", "data-search-engine") != "pagefind":
+        pytest.skip("Pagefind only: lunr has every record in hand")
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.reload()
+    page.keyboard.press("/")
+    page.keyboard.type("Xylophone")
+    page.wait_for_selector(POPUP_RESULTS)
+    newer = {url for url in fetched if "/fragment/" in url}
+    assert newer
+    held: list = []
+    page.route(
+        re.compile(r"/fragment/"),
+        lambda route: route.continue_() if route.request.url in newer else held.append(route),
+    )
+    page.reload()
+    with page.expect_request(re.compile(r"/fragment/")):
+        page.keyboard.press("/")
+        page.keyboard.type("standards")
+    page.fill("form.site-search input[name=q]", "Xylophone")
+    found = page.locator(f"{POPUP_RESULTS} .search-result-title")
+    expect(found).to_have_text([XSS_TITLE])
+    assert held
+    for route in held:
+        route.continue_()
+    page.wait_for_load_state("networkidle")
+    expect(found).to_have_text([XSS_TITLE])
+    expect(page.locator("form.site-search [role=status]")).to_have_text(re.compile(r"^1 result\."))

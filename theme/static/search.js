@@ -2,7 +2,8 @@
 // search page /search/ with facets, sorting and the query in the URL.
 //
 // Two engines sit behind one small adapter, chosen by data-search-engine:
-//   load() -> { search(query, filters, sort, wantFacets) -> { total, facets, hits } }
+//   load() -> { search(query, filters, sort, wantFacets) -> { total, facets, hits },
+//               preload(query) (Pagefind only) }
 // where facets is { tag|standard|section|year: { value: count } } (Pagefind counts only
 // when wantFacets is set, which loads its filter index) and each hit is a
 // function that resolves to { url, title, date, issue, section, tags, summary,
@@ -62,6 +63,10 @@
         var vocabularyPromise = null;
         return {
           local: false,
+          // The index chunks a query will need, fetched while the debounce waits.
+          preload: function (query) {
+            pagefind.preload(query).catch(function () {});
+          },
           // Every bundle's words with their counts, for "did you mean" (fetched on a miss).
           vocabulary: function () {
             if (!vocabularyPromise) {
@@ -85,7 +90,9 @@
                 total: results.length,
                 facets: response.filters || {},
                 hits: results.map(function (result) {
-                  var load = function () { return result.data().then(fromPagefind); };
+                  var load = function () {
+                    return remembered(result.id, function () { return result.data().then(fromPagefind); });
+                  };
                   load.key = result.id;
                   return load;
                 }),
@@ -122,6 +129,26 @@
       searchable: (meta.title || "") + " " + data.content,
       text: data.content.split(" ").slice(0, words).join(" "),
     };
+  }
+
+  // Pagefind's records, each fetched, tokenised and made into a word set once per
+  // page: the next keystroke checks many of the same candidates. Each search gets
+  // its own copy (it marks partial matches). The oldest go past RECORDS_KEPT.
+  var RECORDS_KEPT = 300;
+  var records = new Map();
+  function remembered(key, load) {
+    var known = records.get(key);
+    if (!known) {
+      known = load().then(function (hit) {
+        hit.words = words(hit.searchable);
+        hit.wordSet = wordSet(hit.words);
+        return hit;
+      });
+      known.catch(function () { records.delete(key); });
+      records.set(key, known);
+      if (records.size > RECORDS_KEPT) records.delete(records.keys().next().value);
+    }
+    return known.then(function (hit) { return Object.assign({}, hit); });
   }
 
   function lunrEngine() {
@@ -266,6 +293,19 @@
     return enginePromise;
   }
 
+  // At each keystroke, not after the debounce: fetch the index chunks that the
+  // search of what is typed will need (Pagefind), so that the search finds them in
+  // hand. Not for a last word under three letters: its chunks are the big ones
+  // (24-212 KB at 10,000 items), which a reader typing on would not need.
+  var PRELOAD_FROM = 3;
+  function preload(typed) {
+    var query = searchable(typed);
+    if (!query || engineName === "lunr" || query.split(" ").pop().length < PRELOAD_FROM) return;
+    engine().then(function (eng) {
+      spellings(query).forEach(function (form) { eng.preload(form); });
+    }).catch(function () {});
+  }
+
   // ---------------------------------------------------------------- results
 
   function el(tag, className, text) {
@@ -328,13 +368,20 @@
     [/ence$/, "ense"], [/programme/, "program"], [/lled$/, "led"], [/lling$/, "ling"],
   ];
 
+  // Each word is folded once per page: a record has hundreds and most recur.
+  var FOLDED_KEPT = 50000;
+  var folded = new Map();
   function fold(word) {
+    var known = folded.get(word);
+    if (known !== undefined) return known;
     var w = word.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
     if (w.length > 3 && /ies$/.test(w)) w = w.slice(0, -3) + "y";
     else if (w.length > 3 && /[^s]s$/.test(w) && !/(us|is)$/.test(w)) w = w.slice(0, -1);
     if (w.length > 4 && /[a-z]$/.test(w)) {
       VARIANTS.forEach(function (rule) { w = w.replace(rule[0], rule[1]); });
     }
+    if (folded.size >= FOLDED_KEPT) folded.clear();
+    folded.set(word, w);
     return w;
   }
 
@@ -640,15 +687,18 @@
   // CHECK_ALL_UNDER (or lunr, whose records are in memory) are all checked, so
   // counts and facets are exact; otherwise Pagefind's records are fetched
   // CHECK_BATCH at a time, ``more(n)`` checks on, and counts say "or more".
+  // Once ``stale()`` (a newer search has started) it fetches no more and fails with STALE.
   var CHECK_BATCH = 10;
   var CHECK_ALL_UNDER = (window.GAZETTE_SEARCH || {}).checkAllUnder || 80;  // tests lower it
-  function matched(eng, query, filters, sort, want) {
+  var STALE = new Error("superseded by a newer search");
+  function matched(eng, query, filters, sort, want, stale) {
     var parsed = parseQuery(query);
     return candidates(eng, query, filters, sort).then(function (result) {
       var loaders = result.hits;
       var all = eng.local || loaders.length <= CHECK_ALL_UNDER;
       var loaded = [];
       function check(need) {
+        if (stale && stale()) return Promise.reject(STALE);
         var sorted = sortHits(loaded, parsed, sort);
         if (loaded.length === loaders.length || (!all && sorted.exact.length >= need)) {
           return Promise.resolve(sorted);
@@ -782,7 +832,7 @@
         return;
       }
       engine().then(function (eng) {
-        return matched(eng, query, {}, "", POPUP_SIZE);
+        return matched(eng, query, {}, "", POPUP_SIZE, function () { return mine !== seq; });
       }).then(function (result) {
         if (mine !== seq) return;
         var terms = queryTerms(query);
@@ -808,6 +858,7 @@
       engine().catch(function () { failed(status); });
       if (input.value.trim() && list.children.length) show(true);
     });
+    input.addEventListener("input", function () { preload(input.value); });
     input.addEventListener("input", debounce(run, DEBOUNCE_MS));
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown" && !popup.hidden) {
@@ -955,6 +1006,8 @@
           pending.push(function () { return Promise.resolve(hit); });
         });
         status.textContent = status.textContent.replace(/^\d+ results? or more/, countLabel(next));
+      }).catch(function (error) {
+        if (error !== STALE) throw error;
       });
     }
 
@@ -997,7 +1050,7 @@
       var eng = null;
       return engine().then(function (loaded) {
         eng = loaded;
-        return matched(eng, query, filters, state.sort, PAGE_SIZE);
+        return matched(eng, query, filters, state.sort, PAGE_SIZE, function () { return mine !== seq; });
       }).then(function (result) {
         if (mine !== seq) return;
         terms = queryTerms(query);
@@ -1040,6 +1093,7 @@
       });
     }
 
+    input.addEventListener("input", function () { preload(input.value); });
     input.addEventListener("input", debounce(function () {
       state.q = input.value;
       save(false);
