@@ -42,7 +42,7 @@ earlier build made: use it only when nothing but the theme's static files
 changed since that build. A reused row reports 0 for ``build s`` and ``search s``.
 
 ``--shard-records`` builds Pagefind once per value (``shard_records`` of
-``[plugins.search]``; 0 keeps the plugin's default of 1,000, a large value gives
+``[plugins.search]``; 0 keeps the plugin's default of 1,500, a large value gives
 one unsharded bundle), so the reader's cost of shards can be compared. For each
 Pagefind build the script also prints the shards indexed, the slowest shard and
 the highest peak RSS of a Pagefind process (``_search_index.RUNS``).
