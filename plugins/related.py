@@ -757,7 +757,7 @@ def related_items(
         candidates=MappingProxyType(candidates),
         scores=MappingProxyType(scored),
         count=count,
-        by_slug=MappingProxyType({item.slug: item for item in items}),
+        by_slug=site.item_by_slug,
     )
 
 

@@ -92,12 +92,11 @@ class Fingerprinter:
             return known
         if kind in _SCALARS or isinstance(value, Enum | tzinfo):
             return _scalar(value)
-        key = id(value)
-        known = self._memo.get(key)
-        if known is not None and known[0] is value:
-            return known[1]
+        known = self.known(value)
+        if known is not None:
+            return known
         result = self._compound(value)
-        self._memo[key] = (value, result)
+        self._memo[id(value)] = (value, result)
         return result
 
     def _compound(self, value: Any) -> bytes:

@@ -140,8 +140,7 @@
     var known = records.get(key);
     if (!known) {
       known = load().then(function (hit) {
-        hit.words = words(hit.searchable);
-        hit.wordSet = wordSet(hit.words);
+        tokenised(hit);
         return hit;
       });
       known.catch(function () { records.delete(key); });
@@ -490,16 +489,18 @@
     }, 0);
   }
 
+  // A hit's words and word set, made once and kept on the hit: a progressive
+  // check sorts the hits again per batch, and every keystroke checks them again.
+  function tokenised(hit) {
+    if (!hit.words) {
+      hit.words = words(hit.searchable);
+      hit.wordSet = wordSet(hit.words);
+    }
+    return hit.words;
+  }
+
   function sortHits(hits, parsed, sort) {
-    // Each hit's words and word set once: a progressive check sorts the hits
-    // again per batch, and every keystroke checks them again.
-    var texts = hits.map(function (hit) {
-      if (!hit.words) {
-        hit.words = words(hit.searchable);
-        hit.wordSet = wordSet(hit.words);
-      }
-      return hit.words;
-    });
+    var texts = hits.map(tokenised);
     var whole = parsed.typing && texts.some(function (have) {
       return have.indexOf(parsed.typing) !== -1;
     });
