@@ -27,10 +27,15 @@ in a fresh browser context, so nothing is cached between queries:
   Pagefind they need its filter index), so they are reported apart.
 * **keystrokes**: with the engine loaded, type the query again one character
   at a time from the second (the UI searches from two characters), waiting for
-  each result list; the latency is from the keystroke to the updated results,
-  minus the UI's 150 ms debounce. Each keystroke is kept with its query, the
-  text typed so far, and the requests (and their bytes) started between the
-  keystroke and its results; ``--slowest N`` prints the N slowest (to stderr).
+  each update of the result list or the status line; the latency is from the
+  keystroke to that update, minus the UI's 150 ms debounce. Since 2026-12-01's
+  seventh session two letters that are not a word of the archive ("ca" of
+  "carbon") are not searched while typing: that keystroke's update is the
+  popup's "Type a third letter" line, and ``searched`` in the JSON says which
+  keystrokes ran a search (the table also gives the p95 of those alone). Each
+  keystroke is kept with its query, the text typed so far, and the requests (and
+  their bytes) started between the keystroke and its results; ``--slowest N``
+  prints the N slowest (to stderr).
 
 ``--reuse`` skips the build when the copy under ``bench/out/search/`` already
 has a built site (from an earlier run of this script) and copies the theme's
@@ -129,6 +134,10 @@ MARKS = """() => {
     if (window.__marked) window.__marked();
   }).observe(node, { childList: true, subtree: true, characterData: true });
   document.querySelectorAll('form.site-search, [data-search-results]').forEach(seen);
+  // What the header box searched for at the last keystroke ("" while two letters wait).
+  document.querySelector('form.site-search').addEventListener('gazette-searched', (event) => {
+    window.__searchedQuery = event.detail.query;
+  });
 }"""
 TYPE = """([query, reset]) => {
   const input = document.querySelector('form.site-search input');
@@ -172,6 +181,7 @@ class Keystroke:
     ms: float
     requests: int
     bytes: int
+    searched: bool = True  # False: two letters that wait for a third (the hint shown)
 
 
 @dataclass
@@ -342,15 +352,21 @@ def header_search(context: Any, url: str, query: str, row: Row) -> Load:
     page.wait_for_timeout(DEBOUNCE_MS + 100)
     with recording(page) as responses:
         for at, char in enumerate(query[1:], start=2):
-            page.evaluate("window.__marks = []")
+            page.evaluate("window.__marks = []; window.__searchedQuery = null")
             typed_at = page.evaluate(TYPE, [char, False])
             page.evaluate(NEXT_MARK)  # not wait_for_function: the site's CSP forbids eval
             ms = page.evaluate(FIRST_MARK) - page.evaluate("window.__t0")
             page.wait_for_timeout(50)  # let the status line settle before the next key
+            searched = page.evaluate("window.__searchedQuery") != ""
             fetched = before(responses, typed_at + ms, typed_at - 1)
             del responses[:]
             key = Keystroke(
-                query, query[:at], ms - DEBOUNCE_MS, len(fetched), sum(map(wire_bytes, fetched))
+                query,
+                query[:at],
+                ms - DEBOUNCE_MS,
+                len(fetched),
+                sum(map(wire_bytes, fetched)),
+                searched,
             )
             row.keystrokes.append(key)
             row.keystrokes_ms.append(key.ms)
@@ -406,13 +422,14 @@ def table(rows: list[Row]) -> str:
     lines = [
         "| items | engine | shards | build s | search s | header KB median | header KB worst "
         "| requests median | first results ms median | search page KB median "
-        "| search page KB with facets | keystroke ms median | keystroke ms p95 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| search page KB with facets | keystroke ms median | keystroke ms p95 "
+        "| p95 of keystrokes that searched |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         sizes = [load.bytes for load in row.header]
         keys = sorted(row.keystrokes_ms)
-        p95 = keys[min(len(keys) - 1, int(0.95 * len(keys)))] if keys else 0
+        ran = sorted(key.ms for key in row.keystrokes if key.searched)
         lines.append(
             f"| {row.size:,} | {row.engine} | {row.shards if row.engine == 'pagefind' else '-'} "
             f"| {row.build_s:.1f} | {row.search_s:.1f} "
@@ -421,9 +438,14 @@ def table(rows: list[Row]) -> str:
             f"| {statistics.median(load.ms for load in row.header):.0f} "
             f"| {kb(statistics.median(load.bytes for load in row.page))} "
             f"| {kb(statistics.median(row.page_with_facets))} "
-            f"| {statistics.median(keys):.0f} | {p95:.0f} |"
+            f"| {statistics.median(keys):.0f} | {p95(keys):.0f} | {p95(ran):.0f} |"
         )
     return "\n".join(lines)
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile of sorted ``values`` (the value at 95 % of the list), 0 if none."""
+    return values[min(len(values) - 1, int(0.95 * len(values)))] if values else 0
 
 
 def slowest(rows: list[Row], count: int) -> str:
@@ -434,7 +456,7 @@ def slowest(rows: list[Row], count: int) -> str:
         for key in sorted(row.keystrokes, key=lambda k: -k.ms)[:count]:
             lines.append(
                 f"  {key.ms:6.0f} ms  {key.requests:3d} requests {kb(key.bytes):>5} KB  "
-                f"{key.typed!r} (of {key.query!r})"
+                f"{key.typed!r} (of {key.query!r}){'' if key.searched else ', waits'}"
             )
     return "\n".join(lines)
 

@@ -371,3 +371,15 @@ def test_hyphenated_words_are_also_indexed_solid():
 def test_a_glossary_expansion_with_an_apostrophe_matches_a_curled_body():
     words = search.thesaurus([GlossaryEntry("PBOC", "People's Bank of China")])
     assert search.synonyms("The People\u2019s Bank of China said so.", words) == ("PBOC",)
+
+
+def test_short_words_are_the_two_character_words_with_a_letter():
+    from plugins._search_index import short_words
+
+    texts = [
+        "AI and 5G in the EU; 20 items, a 3D-printed x1 part (GB/T 35273-2020).",
+        "___PAGEFIND_AUTO_ai___ 标准 éab naïve io",
+    ]
+    # Numbers begin years, one letter and three letters are not short words, and a
+    # pair inside a longer word ("éab") is not a word.
+    assert short_words(texts) == ["3d", "5g", "ai", "eu", "gb", "in", "io", "x1"]

@@ -429,3 +429,59 @@ def test_a_search_overtaken_by_a_newer_one_never_shows(page, site_url):
     page.wait_for_load_state("networkidle")
     expect(found).to_have_text([XSS_TITLE])
     expect(page.locator("form.site-search [role=status]")).to_have_text(re.compile(r"^1 result\."))
+
+
+def test_two_letters_wait_for_a_third_unless_they_are_a_word(page, site_url):
+    # "bl" begins too many words to be worth a search while the reader types on; the
+    # popup says so and offers the search page. "5G" and "AI" are words of the
+    # archive by themselves, so they are searched at once.
+    index: list[str] = []
+    page.on("request", lambda request: index.append(request.url) if "/index/" in request.url else 0)
+    page.goto(site_url)
+    page.keyboard.press("/")
+    page.keyboard.type("bl")
+    hint = page.locator(".search-popup:not([hidden]) .search-separator")
+    expect(hint).to_have_text("Type a third letter: two begin too many words.")
+    expect(page.locator("form.site-search [role=status]")).to_have_text(hint.inner_text())
+    assert page.locator(POPUP_RESULTS).count() == 0
+    assert page.get_attribute(".search-popup .search-all", "href").endswith("search/?q=bl")
+    assert not index, "no index chunk is fetched for two letters that wait"
+    page.keyboard.type("o")
+    page.wait_for_selector(POPUP_RESULTS)
+    assert set(titles(page, ".search-popup")) >= ZTE_ITEMS
+    for word in ("5G", "AI"):
+        page.fill("form.site-search input[name=q]", "")
+        assert header_search(page, site_url, word)
+
+
+def test_a_two_letter_last_word_that_waits_keeps_the_results_shown(page, site_url):
+    found = header_search(page, site_url, "blockchain")
+    status = page.locator("form.site-search [role=status]")
+    said = status.inner_text()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.evaluate(
+        """() => { window.__searched = new Promise((resolve) => document.querySelector(
+          'form.site-search').addEventListener('gazette-searched',
+          (event) => resolve(event.detail.query), { once: true })); }"""
+    )
+    page.keyboard.type(" st")
+    assert page.evaluate("() => window.__searched") == "blockchain"
+    expect(status).to_have_text(said)
+    assert titles(page, ".search-popup") == found
+    assert not [url for url in fetched if "/pagefind/" in url or "/fragment/" in url]
+
+
+def test_on_the_search_page_enter_searches_two_letters_that_wait(page, site_url):
+    page.goto(site_url + "search/")
+    box = page.locator("form[data-search-page] input[name=q]")
+    box.type("bl")
+    status = page.locator("[data-search-status]")
+    expect(status).to_have_text(re.compile("press Enter to search for “bl”"))
+    assert page.locator(PAGE_RESULTS).count() == 0
+    box.press("Enter")
+    page.wait_for_selector(PAGE_RESULTS)
+    assert set(titles(page, "[data-search-results]")) >= ZTE_ITEMS
+    assert "q=bl" in page.url
+    # A link to two letters is a query the reader chose: searched as it stands.
+    assert set(search_page(page, site_url, "bl")) >= ZTE_ITEMS
