@@ -489,6 +489,15 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+@dataclass(frozen=True)
+class Shard:
+    """One shard's records (in archive order) and their digests, ready to index."""
+
+    name: str
+    records: Sequence[SearchRecord]
+    digests: Sequence[str]
+
+
 def pagefind_files(
     recs: Sequence[SearchRecord],
     digests: Sequence[str],
@@ -498,56 +507,84 @@ def pagefind_files(
     code: str,
     limit: int = SHARD_RECORDS,
 ) -> dict[str, bytes]:
-    """Every file under ``/pagefind/``: {path: bytes}.
+    """Every file under ``/pagefind/``: {path: bytes}, for records in hand (`pagefind_bundles`).
 
-    ``digests[n]`` is a digest of ``recs[n]``; a shard's key is made of its
-    records' digests, ``code`` (a digest of the plugin's source), the language
-    and the Pagefind versions. Shards whose key is in the cache are reused; the
-    others are indexed one after the other, one Pagefind process at a time.
+    ``digests[n]`` is a digest of ``recs[n]``; ``limit`` is the most records a
+    shard holds (`shards`).
+    """
+    groups = shards([rec.url for rec in recs], limit)
+    return pagefind_bundles(
+        (
+            Shard(name, [recs[n] for n in members], [digests[n] for n in members])
+            for name, members in groups.items()
+        ),
+        language,
+        cache,
+        code=code,
+    )
+
+
+def pagefind_bundles(
+    ready: Iterable[Shard], language: str, cache: PluginCache | None, *, code: str
+) -> dict[str, bytes]:
+    """Every file under ``/pagefind/``: {path: bytes}, from every shard of the archive.
+
+    ``ready`` yields each shard once its records are made, in any order: the
+    search plugin makes first the shards that hold a new or changed item, so that
+    Pagefind starts on them while the other records are still being made. A
+    shard's key is made of its records' digests, ``code`` (a digest of the
+    plugin's source), the language and the Pagefind versions. Shards whose key is
+    in the cache are reused; the others are indexed one after the other, one
+    Pagefind process at a time.
 
     The first shard (by name) is the primary bundle at ``/pagefind/`` with
     Pagefind's code; each other one is at ``/pagefind/shard-<bits>/`` with its
     index data only.
     """
     versions = (version("pagefind"), version("pagefind_bin"))
-    groups = shards([rec.url for rec in recs], limit)
-    names = list(groups)
-    keys = {
-        name: cache_key(versions, language, code, name, [digests[n] for n in members])
-        for name, members in groups.items()
-    }
     bundles: dict[str, dict[str, bytes]] = {}
+    keys: dict[str, str] = {}
+    made: dict[str, Shard] = {}
 
     def slot(name: str) -> str:
         return f"pagefind-{name or 'all'}"
 
-    def build(missing: list[str]) -> None:
-        for name in missing:
-            entries = [pagefind_record(recs[n], language) for n in groups[name]]
-            files = asyncio.run(_bundle(name, entries, language))
-            if cache is not None:
-                cache.store(slot(name), keys[name], files)
-            bundles[name] = files
+    def build(shard: Shard) -> None:
+        entries = [pagefind_record(rec, language) for rec in shard.records]
+        files = asyncio.run(_bundle(shard.name, entries, language))
+        if cache is not None:
+            cache.store(slot(shard.name), keys[shard.name], files)
+        bundles[shard.name] = files
 
-    # Indexing starts first; the cached shards are read while Pagefind works.
-    stale = [n for n in names if cache is None or not cache.holds(slot(n), keys[n])]
     with ThreadPoolExecutor(1) as pool:
         # A thread of its own, so that its event loop never meets the caller's
         # (Playwright's sync API, for one, keeps a loop running in its thread).
-        indexing = pool.submit(build, stale) if stale else None
+        # Each stale shard is indexed as soon as it is ready; the cached ones are
+        # read once every shard is in, while Pagefind works.
+        indexing = []
+        cached = []
+        for shard in ready:
+            made[shard.name] = shard
+            keys[shard.name] = cache_key(versions, language, code, shard.name, list(shard.digests))
+            if cache is not None and cache.holds(slot(shard.name), keys[shard.name]):
+                cached.append(shard.name)
+            else:
+                indexing.append(pool.submit(build, shard))
         lost = []  # cached a moment ago, unreadable now: indexed after the others
-        for name in names:
-            if name not in stale:
-                files = cache.load(slot(name), keys[name]) if cache is not None else None
-                if files is None:
-                    lost.append(name)
-                else:
-                    bundles[name] = files
-        if indexing is not None:
-            indexing.result()
-        if lost:
-            pool.submit(build, lost).result()
+        for name in cached:
+            files = cache.load(slot(name), keys[name]) if cache is not None else None
+            if files is None:
+                lost.append(name)
+            else:
+                bundles[name] = files
+        for job in indexing:
+            job.result()
+        for name in lost:
+            pool.submit(build, made[name]).result()
 
+    if not made:
+        raise ValueError("no shard to index: `shards` gives one, empty, even for no records")
+    names = sorted(made)
     output: dict[str, bytes] = {}
     dates: dict[str, str] = {}
     short: set[str] = set()

@@ -55,6 +55,7 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import queue
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -341,7 +342,11 @@ MEMO_FILE = "synonyms.json"
 
 
 def records(
-    site: Site, glossary: Sequence[GlossaryEntry], cache: PluginCache | None = None
+    site: Site,
+    glossary: Sequence[GlossaryEntry],
+    cache: PluginCache | None = None,
+    made: Callable[[str, tuple[Record, ...]], None] | None = None,
+    limit: int = index.SHARD_RECORDS,
 ) -> tuple[Record, ...]:
     """One record per public item, newest first: drafts and scheduled items never appear.
 
@@ -350,35 +355,46 @@ def records(
     only the records of new or changed items are computed again. The memo is
     keyed by the glossary and this plugin's code, so a change to either
     recomputes every record.
+
+    With ``made``, the records are made a Pagefind shard at a time (shards of at
+    most ``limit`` records, `index.shards`), those holding a new or changed item
+    first, and ``made(shard name, its records)`` is called as each is complete:
+    Pagefind can start on the first while the others are made.
     """
     words = thesaurus(glossary)
     standards = with_standards(site)
     items = site.public_items
     unfinished = [_unfinished(item, site, standards) for item in items]
-    if cache is None:
-        return tuple(
-            _finished(rec, item, words, standards)
-            for (rec, _), item in zip(unfinished, items, strict=True)
-        )
     key = cache_key(CODE, [[e.abbr, e.expansion] for e in glossary])
-    stored = cache.load(MEMO_SLOT, key) or {}
-    try:
-        memo = json.loads(stored.get(MEMO_FILE, b"{}"))
-    except ValueError:
-        memo = {}
-    done = []
+    memo: dict = {}
+    if cache is not None:
+        stored = cache.load(MEMO_SLOT, key) or {}
+        try:
+            memo = json.loads(stored.get(MEMO_FILE, b"{}"))
+        except ValueError:
+            memo = {}
+    if made is None:
+        groups = {"": list(range(len(items)))}
+    else:
+        groups = index.shards([rec.url for rec, _ in unfinished], limit)
+    order = sorted(groups, key=lambda name: all(unfinished[n][1] in memo for n in groups[name]))
+    done: list[Record | None] = [None] * len(items)
     kept: dict[str, list[list[str]]] = {}
-    for (rec, made_of), item in zip(unfinished, items, strict=True):
-        found = memo.get(made_of)
-        if isinstance(found, list) and len(found) == 2:
-            rec = dataclasses.replace(rec, synonyms=tuple(found[0]), standards=tuple(found[1]))
-        else:
-            rec = _finished(rec, item, words, standards)
-        kept[made_of] = [list(rec.synonyms), list(rec.standards)]
-        done.append(rec)
-    if kept != memo:
+    for name in order:
+        for n in groups[name]:
+            rec, made_of = unfinished[n]
+            found = memo.get(made_of)
+            if isinstance(found, list) and len(found) == 2:
+                rec = dataclasses.replace(rec, synonyms=tuple(found[0]), standards=tuple(found[1]))
+            else:
+                rec = _finished(rec, items[n], words, standards)
+            kept[made_of] = [list(rec.synonyms), list(rec.standards)]
+            done[n] = rec
+        if made is not None:
+            made(name, tuple(done[n] for n in groups[name]))  # type: ignore[misc]
+    if cache is not None and kept != memo:
         cache.store(MEMO_SLOT, key, {MEMO_FILE: _json(dict(sorted(kept.items())))})
-    return tuple(done)
+    return tuple(done)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- pagefind
@@ -393,6 +409,16 @@ def pagefind_files(
     shard_records: int = index.SHARD_RECORDS,
 ) -> dict[str, bytes]:
     """The Pagefind bundles for ``recs``: {path under /pagefind/: bytes} (see _search_index)."""
+    check_pagefind()
+    if digests is None:
+        digests = [digest(rec) for rec in recs]
+    return index.pagefind_files(
+        recs, digests, language, cache, code=CODE, limit=max(1, shard_records)
+    )
+
+
+def check_pagefind() -> None:
+    """Raise the setup error that says how to install Pagefind, if it is missing."""
     try:
         import pagefind.index  # noqa: F401
         from pagefind.service import get_executable
@@ -402,11 +428,39 @@ def pagefind_files(
         ) from exc
     if get_executable() is None:
         raise _setup_error("the pagefind binary is missing", "pip install 'pagefind[bin]'")
-    if digests is None:
+
+
+class ShardFeed:
+    """Shards handed from the thread that makes the records to the one that indexes them.
+
+    ``put`` (the ``made`` of `records`) is called in the first; iterating yields
+    each shard in the second, until ``close``. ``close(failed=True)`` (the records
+    could not be made) makes the iteration raise instead of indexing a part.
+    """
+
+    _END = object()
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.digests: dict[str, str] = {}  # record URL -> digest, as shards are made
+
+    def put(self, name: str, recs: tuple[Record, ...]) -> None:
         digests = [digest(rec) for rec in recs]
-    return index.pagefind_files(
-        recs, digests, language, cache, code=CODE, limit=max(1, shard_records)
-    )
+        self.digests.update(zip((rec.url for rec in recs), digests, strict=True))
+        self._queue.put(index.Shard(name, recs, digests))
+
+    def close(self, failed: bool = False) -> None:
+        failure = RuntimeError("the search records could not be made")
+        self._queue.put(failure if failed else self._END)
+
+    def __iter__(self) -> Iterator[index.Shard]:
+        while True:
+            shard = self._queue.get()
+            if shard is self._END:
+                return
+            if isinstance(shard, Exception):
+                raise shard
+            yield shard
 
 
 # --------------------------------------------------------------------------- lunr
@@ -539,27 +593,32 @@ def link(
     """Runs after loading: the records of every public item, and their digests.
 
     With Pagefind, it also starts indexing the shards whose records changed, in
-    the background, so that the work overlaps the other plugins' hooks and the
-    rendering of the pages; ``outputs`` hands the core a ``Deferred`` that waits
-    for it. (Its only effect besides the result is the plugin's own cache.)
+    the background, each as soon as its records are made (`records` makes those
+    with a changed item first), so that the work overlaps the other records, the
+    other plugins' hooks and the rendering of the pages; ``outputs`` hands the
+    core a ``Deferred`` that waits for it. (Its only effect besides the result is
+    the plugin's own cache.)
     """
-    recs = records(site, site.glossary, cache)
-    digests = tuple(digest(rec) for rec in recs)
-    bundle = None
-    if options["engine"] == "pagefind":
-        language = site.config.site.language
-        bundle = background(
-            lambda: [
-                StaticFile(f"/pagefind/{path}", content)
-                for path, content in pagefind_files(
-                    recs,
-                    language,
-                    cache,
-                    digests=digests or None,
-                    shard_records=options["shard_records"],
-                ).items()
-            ]
-        )
+    if options["engine"] != "pagefind":
+        recs = records(site, site.glossary, cache)
+        return SearchData(options["engine"], recs, tuple(digest(rec) for rec in recs))
+    # Pagefind starts on the first shard while the other records are made.
+    feed = ShardFeed()
+    language = site.config.site.language
+
+    def index_shards() -> list[StaticFile]:
+        check_pagefind()
+        bundles = index.pagefind_bundles(feed, language, cache, code=CODE)
+        return [StaticFile(f"/pagefind/{path}", content) for path, content in bundles.items()]
+
+    bundle = background(index_shards)
+    try:
+        recs = records(site, site.glossary, cache, feed.put, max(1, options["shard_records"]))
+    except BaseException:
+        feed.close(failed=True)
+        raise
+    feed.close()
+    digests = tuple(feed.digests[rec.url] for rec in recs)
     return SearchData(options["engine"], recs, digests, bundle)
 
 

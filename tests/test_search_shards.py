@@ -175,6 +175,44 @@ def test_incremental_builds_write_the_files_of_a_build_from_scratch(tmp_path):
         previous = files
 
 
+def test_records_come_a_shard_at_a_time_with_the_edited_shard_first(tmp_path):
+    from dataclasses import replace
+
+    from gazette.plugin_cache import PluginCache
+
+    site = run(sample(tmp_path / "site"), use_cache=False).site
+    cache = PluginCache(tmp_path / "cache")
+    whole = search.records(site, site.glossary)
+    seen: list = []
+    kept = search.records(site, site.glossary, cache, lambda *shard: seen.append(shard), SMALL)
+    assert kept == whole
+    groups = index.shards([rec.url for rec in whole], SMALL)
+    assert sorted(name for name, _ in seen) == list(groups)
+    assert all(recs == tuple(whole[n] for n in groups[name]) for name, recs in seen)
+    # Pagefind starts on the first shard made: after an edit, the edited item's.
+    for target in (site.public_items[-1], site.public_items[len(whole) // 2]):
+        edited = replace(
+            site,
+            items=tuple(
+                replace(i, summary=i.summary + " Edited.") if i is target else i for i in site.items
+            ),
+        )
+        seen.clear()
+        again = search.records(edited, edited.glossary, cache, lambda *s: seen.append(s), SMALL)
+        assert target.url in {rec.url for rec in seen[0][1]}
+        assert again == search.records(edited, edited.glossary)
+
+
+def test_a_feed_closed_on_failure_raises_instead_of_indexing_a_part():
+    feed = search.ShardFeed()
+    feed.put("0", ())
+    feed.close(failed=True)
+    shards = iter(feed)
+    assert next(shards) == index.Shard("0", (), [])
+    with pytest.raises(RuntimeError, match="records could not be made"):
+        next(shards)
+
+
 @NEEDS_PAGEFIND
 def test_an_unchanged_shard_is_reused_and_only_the_edited_one_reindexed(tmp_path):
     folder = sample(tmp_path / "site")
