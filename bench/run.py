@@ -201,7 +201,9 @@ def make_tools() -> dict[str, Tool]:
                 str(d),
             ],
             output=lambda d: d / "site",
-            caches=lambda d: [d / ".gazette-cache"],
+            # The spare is the site before last, which the writer updates in
+            # place: build state like the cache, so a cold build starts without it.
+            caches=lambda d: [d / ".gazette-cache", d / ".site-spare"],
             item_files=lambda d: sorted((d / "content" / "items").rglob("*.md")),
             version=gazette_version,
             check=gazette_check,

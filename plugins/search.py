@@ -345,10 +345,24 @@ def records(
     site: Site,
     glossary: Sequence[GlossaryEntry],
     cache: PluginCache | None = None,
-    made: Callable[[str, tuple[Record, ...]], None] | None = None,
+    made: Callable[[str, tuple[Record, ...], tuple[str, ...]], None] | None = None,
     limit: int = index.SHARD_RECORDS,
 ) -> tuple[Record, ...]:
     """One record per public item, newest first: drafts and scheduled items never appear.
+
+    The records of `records_and_digests`, without their digests.
+    """
+    return records_and_digests(site, glossary, cache, made, limit)[0]
+
+
+def records_and_digests(
+    site: Site,
+    glossary: Sequence[GlossaryEntry],
+    cache: PluginCache | None = None,
+    made: Callable[[str, tuple[Record, ...], tuple[str, ...]], None] | None = None,
+    limit: int = index.SHARD_RECORDS,
+) -> tuple[tuple[Record, ...], tuple[str, ...]]:
+    """One record per public item, newest first, and the `digest` of each.
 
     With ``cache``, each record's synonyms (the costly part: a scan for every
     glossary phrase) are kept under a digest of what the record is made from, and
@@ -356,10 +370,13 @@ def records(
     keyed by the glossary and this plugin's code, so a change to either
     recomputes every record.
 
+    The memo also keeps each record's digest, which is a function of what the
+    record is made from and of its synonyms.
+
     With ``made``, the records are made a Pagefind shard at a time (shards of at
     most ``limit`` records, `index.shards`), those holding a new or changed item
-    first, and ``made(shard name, its records)`` is called as each is complete:
-    Pagefind can start on the first while the others are made.
+    first, and ``made(shard name, its records, their digests)`` is called as each
+    is complete: Pagefind can start on the first while the others are made.
     """
     words = thesaurus(glossary)
     standards = with_standards(site)
@@ -379,22 +396,26 @@ def records(
         groups = index.shards([rec.url for rec, _ in unfinished], limit)
     order = sorted(groups, key=lambda name: all(unfinished[n][1] in memo for n in groups[name]))
     done: list[Record | None] = [None] * len(items)
-    kept: dict[str, list[list[str]]] = {}
+    digests = [""] * len(items)
+    kept: dict[str, list] = {}
     for name in order:
         for n in groups[name]:
             rec, made_of = unfinished[n]
             found = memo.get(made_of)
-            if isinstance(found, list) and len(found) == 2:
+            if isinstance(found, list) and len(found) == 3 and isinstance(found[2], str):
                 rec = dataclasses.replace(rec, synonyms=tuple(found[0]), standards=tuple(found[1]))
+                digests[n] = found[2]
             else:
                 rec = _finished(rec, items[n], words, standards)
-            kept[made_of] = [list(rec.synonyms), list(rec.standards)]
+                digests[n] = digest(rec)
+            kept[made_of] = [list(rec.synonyms), list(rec.standards), digests[n]]
             done[n] = rec
         if made is not None:
-            made(name, tuple(done[n] for n in groups[name]))  # type: ignore[misc]
+            members = groups[name]
+            made(name, tuple(done[n] for n in members), tuple(digests[n] for n in members))  # type: ignore[misc]
     if cache is not None and kept != memo:
         cache.store(MEMO_SLOT, key, {MEMO_FILE: _json(dict(sorted(kept.items())))})
-    return tuple(done)  # type: ignore[arg-type]
+    return tuple(done), tuple(digests)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- pagefind
@@ -442,11 +463,8 @@ class ShardFeed:
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.digests: dict[str, str] = {}  # record URL -> digest, as shards are made
 
-    def put(self, name: str, recs: tuple[Record, ...]) -> None:
-        digests = [digest(rec) for rec in recs]
-        self.digests.update(zip((rec.url for rec in recs), digests, strict=True))
+    def put(self, name: str, recs: tuple[Record, ...], digests: tuple[str, ...]) -> None:
         self._queue.put(index.Shard(name, recs, digests))
 
     def close(self, failed: bool = False) -> None:
@@ -600,8 +618,7 @@ def link(
     the plugin's own cache.)
     """
     if options["engine"] != "pagefind":
-        recs = records(site, site.glossary, cache)
-        return SearchData(options["engine"], recs, tuple(digest(rec) for rec in recs))
+        return SearchData(options["engine"], *records_and_digests(site, site.glossary, cache))
     # Pagefind starts on the first shard while the other records are made.
     feed = ShardFeed()
     language = site.config.site.language
@@ -612,13 +629,13 @@ def link(
         return [StaticFile(f"/pagefind/{path}", content) for path, content in bundles.items()]
 
     bundle = background(index_shards)
+    limit = max(1, options["shard_records"])
     try:
-        recs = records(site, site.glossary, cache, feed.put, max(1, options["shard_records"]))
+        recs, digests = records_and_digests(site, site.glossary, cache, feed.put, limit)
     except BaseException:
         feed.close(failed=True)
         raise
     feed.close()
-    digests = tuple(feed.digests[rec.url] for rec in recs)
     return SearchData(options["engine"], recs, digests, bundle)
 
 

@@ -187,8 +187,9 @@ def test_records_come_a_shard_at_a_time_with_the_edited_shard_first(tmp_path):
     kept = search.records(site, site.glossary, cache, lambda *shard: seen.append(shard), SMALL)
     assert kept == whole
     groups = index.shards([rec.url for rec in whole], SMALL)
-    assert sorted(name for name, _ in seen) == list(groups)
-    assert all(recs == tuple(whole[n] for n in groups[name]) for name, recs in seen)
+    assert sorted(name for name, _, _ in seen) == list(groups)
+    assert all(recs == tuple(whole[n] for n in groups[name]) for name, recs, _ in seen)
+    assert all(list(digests) == [search.digest(rec) for rec in recs] for _, recs, digests in seen)
     # Pagefind starts on the first shard made: after an edit, the edited item's.
     for target in (site.public_items[-1], site.public_items[len(whole) // 2]):
         edited = replace(
@@ -200,15 +201,17 @@ def test_records_come_a_shard_at_a_time_with_the_edited_shard_first(tmp_path):
         seen.clear()
         again = search.records(edited, edited.glossary, cache, lambda *s: seen.append(s), SMALL)
         assert target.url in {rec.url for rec in seen[0][1]}
+        # Digests from the memo (every shard but the edited one) are the records' own.
+        assert all(list(d) == [search.digest(rec) for rec in recs] for _, recs, d in seen)
         assert again == search.records(edited, edited.glossary)
 
 
 def test_a_feed_closed_on_failure_raises_instead_of_indexing_a_part():
     feed = search.ShardFeed()
-    feed.put("0", ())
+    feed.put("0", (), ())
     feed.close(failed=True)
     shards = iter(feed)
-    assert next(shards) == index.Shard("0", (), [])
+    assert next(shards) == index.Shard("0", (), ())
     with pytest.raises(RuntimeError, match="records could not be made"):
         next(shards)
 
