@@ -43,10 +43,15 @@ TAIL_LINES = 25
 # A thread samples /proc every 50 ms and adds up the proportional set size (PSS:
 # each shared page divided among the processes sharing it, so a forked worker
 # is not counted twice) of every process in the command's session: the peak of
-# the whole tree's memory (Linux only; 0 elsewhere).
+# the whole tree's memory (Linux only; 0 elsewhere). Reading every process's
+# smaps_rollup every 50 ms is not free: it took about a quarter of one of the
+# project machine's two cores during a 30,000-item build, which slows the build
+# it measures. With ``--unobserved`` each build is run again without the sampler
+# and the time columns come from those runs (the last argument is "0").
 WRAPPER = r"""
 import json, os, resource, signal, subprocess, sys, threading, time
 cmd, cwd, timeout, result = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4]
+sampling = sys.argv[5] == "1"
 start = time.perf_counter()
 proc = subprocess.Popen(cmd, cwd=cwd, start_new_session=True)
 tree_peak, done = [0], threading.Event()
@@ -70,7 +75,8 @@ def sample():
         tree_peak[0] = max(tree_peak[0], total)
 
 sampler = threading.Thread(target=sample, daemon=True)
-sampler.start()
+if sampling:
+    sampler.start()
 timed_out = False
 try:
     rc = proc.wait(timeout=timeout)
@@ -80,7 +86,8 @@ except subprocess.TimeoutExpired:
     rc = proc.wait()
 wall = time.perf_counter() - start
 done.set()
-sampler.join()
+if sampling:
+    sampler.join()
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(result, "w") as fh:
     json.dump({"wall": wall, "rc": rc, "maxrss_kb": usage.ru_maxrss, "timed_out": timed_out,
@@ -102,6 +109,7 @@ class Run:
     stderr_tail: str = ""
     cpu_s: float = 0.0  # user + system seconds of the build and its worker processes
     tree_kb: int = 0  # peak of the summed PSS of every process of the build (sampled)
+    sampled: bool = True  # False: run without the memory sampler (``--unobserved``), tree_kb 0
 
     @property
     def ok(self) -> bool:
@@ -331,15 +339,18 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def measure(cmd: list[str], cwd: Path, timeout: float) -> Run:
-    """Time one build in a fresh wrapper process and read its peak RSS."""
+def measure(cmd: list[str], cwd: Path, timeout: float, sampled: bool = True) -> Run:
+    """Time one build in a fresh wrapper process and read its peak RSS.
+
+    ``sampled``: also sample the whole tree's memory (``tree_kb``), which costs CPU.
+    """
     with tempfile.TemporaryDirectory(prefix="gazette-bench-") as tmp:
         result_path = Path(tmp) / "result.json"
         err_path = Path(tmp) / "stderr.txt"
         with err_path.open("w") as err, open(os.devnull, "w") as devnull:
             wrapper = [sys.executable, "-c", WRAPPER, json.dumps(cmd), str(cwd), str(timeout)]
             subprocess.run(
-                [*wrapper, str(result_path)],
+                [*wrapper, str(result_path), "1" if sampled else "0"],
                 stdout=devnull,
                 stderr=err,
                 check=False,
@@ -356,6 +367,7 @@ def measure(cmd: list[str], cwd: Path, timeout: float) -> Run:
         tail(stderr),
         data["cpu"],
         data.get("tree_kb", 0),
+        sampled,
     )
 
 
@@ -394,19 +406,26 @@ def timed_phase(
     args: argparse.Namespace,
     before: Callable[[int], None],
 ) -> float | None:
-    """Run one phase ``--repeat`` times and keep the fastest; None if any run failed."""
+    """Run one phase ``--repeat`` times and keep the fastest; None if any run failed.
+
+    With ``--unobserved`` each repeat runs twice, with the memory sampler and
+    without: the time is the fastest run without it, the memory from the runs
+    with it. ``before`` gets a new number for every run (an edit differs each time).
+    """
     runs: list[Run] = []
+    modes = (True, False) if args.unobserved else (True,)
     for i in range(args.repeat):
-        before(i)
-        run = measure(tool.command(project), tool.cwd(project), args.timeout)
-        runs.append(run)
-        result.runs.setdefault(phase, []).append(asdict(run))
-        if not run.ok:
-            report_failure(f"{tool.name} {phase} build of {result.size} items", run)
-            result.status = "failed"
-            result.notes.append(f"{phase} build failed")
-            return None
-    best = min(r.wall_s for r in runs)
+        for k, sampled in enumerate(modes):
+            before(i * len(modes) + k)
+            run = measure(tool.command(project), tool.cwd(project), args.timeout, sampled)
+            runs.append(run)
+            result.runs.setdefault(phase, []).append(asdict(run))
+            if not run.ok:
+                report_failure(f"{tool.name} {phase} build of {result.size} items", run)
+                result.status = "failed"
+                result.notes.append(f"{phase} build failed")
+                return None
+    best = min(r.wall_s for r in runs if not r.sampled or not args.unobserved)
     peak = max(r.maxrss_kb for r in runs) / 1024
     tree = max(r.tree_kb for r in runs) / 1024
     result.peak_mb = max(result.peak_mb or 0.0, peak)
@@ -570,6 +589,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs per phase; the fastest counts")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per build")
     parser.add_argument("--keep", action="store_true", help="keep built sites and caches")
+    parser.add_argument(
+        "--unobserved",
+        action="store_true",
+        help="run every build again without the memory sampler and time those runs",
+    )
     parser.add_argument("--json", type=Path, help="also write the raw numbers to this file")
     parser.add_argument(
         "--plugins",
