@@ -444,10 +444,9 @@ async def _bundle(name: str, entries: list[dict[str, Any]], language: str) -> di
             # write_files, not get_files: one huge response can stall the pipe.
             # The words are counted meanwhile, while Pagefind builds the index.
             texts = [entry["content"] for entry in entries]
-            _, words, short = await asyncio.gather(
+            _, (words, short) = await asyncio.gather(
                 index.write_files(output_path=folder),
-                asyncio.to_thread(vocabulary, texts),
-                asyncio.to_thread(short_words, texts),
+                asyncio.to_thread(words_of, texts),
             )
             files = await _written(Path(folder), dates)
         peak = _peak_rss(service._backend.pid)
@@ -461,12 +460,20 @@ async def _bundle(name: str, entries: list[dict[str, Any]], language: str) -> di
     return files
 
 
+def words_of(texts: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+    """`vocabulary` and `short_words` of ``texts``, reading each text once."""
+    counts: Counter[str] = Counter()
+    short: set[str] = set()
+    for text in texts:
+        lowered = _MARKER.sub(" ", text).lower()
+        counts.update(set(_WORD.findall(lowered)))
+        short.update(_SHORT.findall(lowered))
+    return dict(sorted(counts.items())), sorted(short)
+
+
 def vocabulary(texts: Iterable[str]) -> dict[str, int]:
     """Words and how many records hold each, sorted (Pagefind's weight markers left out)."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(set(_WORD.findall(_MARKER.sub(" ", text).lower())))
-    return dict(sorted(counts.items()))
+    return words_of(texts)[0]
 
 
 def short_words(texts: Iterable[str]) -> list[str]:
@@ -479,10 +486,7 @@ def short_words(texts: Iterable[str]) -> list[str]:
     ("AI", "5G"), which this list says. Numbers ("20") are left out: typed, they
     begin a year.
     """
-    found: set[str] = set()
-    for text in texts:
-        found.update(_SHORT.findall(_MARKER.sub(" ", text).lower()))
-    return sorted(found)
+    return words_of(texts)[1]
 
 
 def _json(value: Any) -> bytes:

@@ -411,8 +411,8 @@ def records_and_digests(
             kept[made_of] = [list(rec.synonyms), list(rec.standards), digests[n]]
             done[n] = rec
         if made is not None:
-            members = groups[name]
-            made(name, tuple(done[n] for n in members), tuple(digests[n] for n in members))  # type: ignore[misc]
+            shard = tuple(done[n] for n in groups[name])
+            made(name, shard, tuple(digests[n] for n in groups[name]))  # type: ignore[arg-type]
     if cache is not None and kept != memo:
         cache.store(MEMO_SLOT, key, {MEMO_FILE: _json(dict(sorted(kept.items())))})
     return tuple(done), tuple(digests)  # type: ignore[arg-type]

@@ -355,6 +355,8 @@
     return known;
   }
   var WAIT_HINT = "Type a third letter: two begin too many words.";
+  var WAIT_HINT_PAGE = "Type a third letter: two begin too many words, or press Enter to " +
+    "search for “%s”.";
 
   // One spelling for things written several ways: "A.I." is "AI", and a Chinese
   // standard's prefix without its slash, "GBT 4754" or "ydt1234", is "GB/T 4754"
@@ -1082,9 +1084,6 @@
       });
     }
 
-    // ``typing``: run by the debounced input, where a two-letter last word waits
-    // for a third (`unfinished`); a query from the address, Enter or a link is
-    // searched as it stands.
     function clear(message) {
       list.replaceChildren();
       list.setAttribute("aria-busy", "false");
@@ -1095,6 +1094,9 @@
       status.textContent = message;
     }
 
+    // ``typing``: run by the debounced input, where a two-letter last word waits
+    // for a third (`unfinished`); a query from the address, Enter or a link is
+    // searched as it stands.
     function run(typing) {
       var mine = ++seq;
       var query = searchable(state.q);
@@ -1117,7 +1119,8 @@
       }).then(function (result) {
         if (mine !== seq) return;
         if (!result) {
-          clear(WAIT_HINT.replace(".", ", or press Enter to search for “" + state.q.trim() + "”."));
+          var typed = state.q.trim();
+          clear(WAIT_HINT_PAGE.replace("%s", function () { return typed; }));
           return;
         }
         terms = queryTerms(query);
