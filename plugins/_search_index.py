@@ -85,7 +85,7 @@ WORDS_FILE = "gazette-words.json"
 _WORD = re.compile(r"[^\W\d_]{4,30}")
 # Each bundle's two-character words with a letter ("ai", "5g", "eu"), merged into
 # gazette-shards.json as ``short``: search.js searches a two-character last word
-# as it is typed only when it is one of these (see ``short_words``).
+# as it is typed only when it is one of these (see ``words_of``).
 SHORT_FILE = "gazette-short.json"
 _SHORT = re.compile(r"(?<![^\W_])(?=\d?[a-z])[a-z0-9]{2}(?![^\W_])")
 SHARD_FOLDER = "shard-{}/"
@@ -461,7 +461,19 @@ async def _bundle(name: str, entries: list[dict[str, Any]], language: str) -> di
 
 
 def words_of(texts: Iterable[str]) -> tuple[dict[str, int], list[str]]:
-    """`vocabulary` and `short_words` of ``texts``, reading each text once."""
+    """The words of ``texts`` for search.js, reading each text once, Pagefind's
+    weight markers left out:
+
+    * every word of 4 to 30 letters, lower case, with how many texts hold it
+      (for "did you mean"), sorted;
+    * the two-character words that hold a letter ("ai", "5g"), sorted. While a
+      reader types, a two-letter last word ("me", "ba") is the start of a longer
+      word far more often than a word: searched as a prefix it matches most of a
+      large archive and costs Pagefind 60-400 ms at 10,000 items. search.js waits
+      for a third letter unless the two are a word of the index on their own
+      ("AI", "5G"), which this list says. Numbers ("20") are left out: typed,
+      they begin a year.
+    """
     counts: Counter[str] = Counter()
     short: set[str] = set()
     for text in texts:
@@ -469,24 +481,6 @@ def words_of(texts: Iterable[str]) -> tuple[dict[str, int], list[str]]:
         counts.update(set(_WORD.findall(lowered)))
         short.update(_SHORT.findall(lowered))
     return dict(sorted(counts.items())), sorted(short)
-
-
-def vocabulary(texts: Iterable[str]) -> dict[str, int]:
-    """Words and how many records hold each, sorted (Pagefind's weight markers left out)."""
-    return words_of(texts)[0]
-
-
-def short_words(texts: Iterable[str]) -> list[str]:
-    """The two-character words of ``texts`` that hold a letter, lower case, sorted.
-
-    While a reader types, a two-letter last word ("me", "ba") is the start of a
-    longer word far more often than a word: searched as a prefix it matches most
-    of a large archive and costs Pagefind 60-400 ms at 10,000 items. search.js
-    waits for a third letter unless the two are a word of the index on their own
-    ("AI", "5G"), which this list says. Numbers ("20") are left out: typed, they
-    begin a year.
-    """
-    return words_of(texts)[1]
 
 
 def _json(value: Any) -> bytes:

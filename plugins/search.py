@@ -342,17 +342,13 @@ MEMO_FILE = "synonyms.json"
 
 
 def records(
-    site: Site,
-    glossary: Sequence[GlossaryEntry],
-    cache: PluginCache | None = None,
-    made: Callable[[str, tuple[Record, ...], tuple[str, ...]], None] | None = None,
-    limit: int = index.SHARD_RECORDS,
+    site: Site, glossary: Sequence[GlossaryEntry], cache: PluginCache | None = None
 ) -> tuple[Record, ...]:
     """One record per public item, newest first: drafts and scheduled items never appear.
 
     The records of `records_and_digests`, without their digests.
     """
-    return records_and_digests(site, glossary, cache, made, limit)[0]
+    return records_and_digests(site, glossary, cache)[0]
 
 
 def records_and_digests(

@@ -184,7 +184,9 @@ def test_records_come_a_shard_at_a_time_with_the_edited_shard_first(tmp_path):
     cache = PluginCache(tmp_path / "cache")
     whole = search.records(site, site.glossary)
     seen: list = []
-    kept = search.records(site, site.glossary, cache, lambda *shard: seen.append(shard), SMALL)
+    kept, _ = search.records_and_digests(
+        site, site.glossary, cache, lambda *shard: seen.append(shard), SMALL
+    )
     assert kept == whole
     groups = index.shards([rec.url for rec in whole], SMALL)
     assert sorted(name for name, _, _ in seen) == list(groups)
@@ -199,7 +201,9 @@ def test_records_come_a_shard_at_a_time_with_the_edited_shard_first(tmp_path):
             ),
         )
         seen.clear()
-        again = search.records(edited, edited.glossary, cache, lambda *s: seen.append(s), SMALL)
+        again, _ = search.records_and_digests(
+            edited, edited.glossary, cache, lambda *s: seen.append(s), SMALL
+        )
         assert target.url in {rec.url for rec in seen[0][1]}
         # Digests from the memo (every shard but the edited one) are the records' own.
         assert all(list(d) == [search.digest(rec) for rec in recs] for _, recs, d in seen)
