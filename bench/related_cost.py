@@ -224,7 +224,7 @@ def main() -> int:
 
 
 def _slugs(result) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
-    return {slug: [item.slug for item in items] for slug, items in result.items.items()}
+    return {slug: [item.slug for item in items] for slug, items in result.candidates.items()}
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from gazette.cache import BuildCache, repair_cache_dir
+from gazette.collector import few_collections
 from gazette.content.load import (
     PartialLoad,
     load_config,
@@ -133,6 +134,11 @@ def _output_dir(request: BuildRequest) -> Path:
 
 def build_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:
     """Run the whole pipeline. Raises ContentError or UsageError on failure."""
+    with few_collections():
+        return _build_site(request, progress)
+
+
+def _build_site(request: BuildRequest, progress: Progress | None) -> BuildResult:
     project = request.project.resolve()
     repaired = repair_cache_dir(project / CACHE_DIR) if request.use_cache else []
     if not request.write:
@@ -263,13 +269,15 @@ def _link(
     progress.stage("Linking")
     hooks: dict[str, float] = {}
     plugin_cache = project / CACHE_DIR / "plugins" if request.use_cache else None
-    site = run_link(site, plugins, hooks, plugin_cache)
+    site = run_link(site, plugins, hooks, plugin_cache, sources)
     link_s = dict(hooks)
     menu = run_menu(site, plugins, hooks)
     clock_known, expires = run_expires(site, plugins)
     expires = min([*scheduled, *([expires] if expires else [])], default=None)
     urls = Urls(config.site.base_url)
-    outputs, plugin_warnings = collect_outputs(site, plugins, hooks, plugin_cache, urls=urls)
+    outputs, plugin_warnings = collect_outputs(
+        site, plugins, hooks, plugin_cache, sources, urls=urls
+    )
     warnings += plugin_warnings
     collisions = find_collisions(outputs)
     if collisions:

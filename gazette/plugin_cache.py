@@ -9,6 +9,12 @@ its latest key, so the cache never grows with the number of builds.
 The cache can never change the output: a missing, damaged or unreadable entry
 is simply rebuilt. The files are kept as one uncompressed zip per slot
 (``zipfile``), so ten thousand small files cost one file on disk.
+
+``DocumentMemo`` keeps what a plugin derives from one document alone (the
+links read from its body, the abbreviations it mentions) by the document's
+digest, so that a build derives it again only for the documents that changed.
+The digest is the one the page fingerprints trust (``pipeline.source_digests``:
+the file's cache key, ``site.toml``, ``tags.yml`` and the rendered body's key).
 """
 
 from __future__ import annotations
@@ -17,11 +23,15 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import zipfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 def cache_key(*parts: Any) -> str:
@@ -33,11 +43,21 @@ def cache_key(*parts: Any) -> str:
     return digest.hexdigest()
 
 
+def code_digest(*files: str | Path) -> str:
+    """A digest of source files: part of a key for what code derived from them."""
+    digest = hashlib.blake2b(digest_size=16)
+    for file in files:
+        digest.update(Path(file).read_bytes())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class PluginCache:
     """One plugin's cache folder; hooks get it as ``cache`` (None when caching is off)."""
 
     folder: Path
+    # Each loaded document's digest, by source path (empty where the build has none).
+    digests: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
 
     def _path(self, slot: str) -> Path:
         return self.folder / f"{slot}.zip"
@@ -82,3 +102,49 @@ class PluginCache:
         except OSError:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+
+
+class DocumentMemo(Generic[T]):
+    """Values derived from one document each, kept between builds by its digest.
+
+    ``key`` must name everything besides the document that ``derive`` reads
+    (the plugin's code, the options and site settings it uses): a different
+    key starts an empty memo. Without a cache, or for a document the build has
+    no digest of (a copy a plugin made), ``get`` derives afresh.
+    """
+
+    def __init__(self, cache: PluginCache | None, slot: str, key: str) -> None:
+        self._cache, self._slot, self._key = cache, slot, key
+        self._digests = cache.digests if cache is not None else {}
+        stored = cache.load(slot, key) if cache is not None else None
+        try:
+            kept = pickle.loads(stored["memo"]) if stored else {}
+        except Exception:  # whatever is wrong with an entry, it is only a miss
+            kept = {}
+        self._kept: dict[bytes, T] = kept if isinstance(kept, dict) else {}
+        self._used: dict[bytes, T] = {}
+        self._fresh = False  # whether a value was derived that the next build may keep
+        self.derived = 0  # how many values this build derived (the rest were kept)
+
+    def get(self, document: Any, derive: Callable[[Any], T]) -> T:
+        digest = self._digests.get(getattr(document, "path", None))
+        if digest is None:
+            self.derived += 1
+            return derive(document)
+        if digest in self._used:
+            return self._used[digest]
+        if digest in self._kept:
+            value = self._kept[digest]
+        else:
+            value = derive(document)
+            self.derived += 1
+            self._fresh = True
+        self._used[digest] = value
+        return value
+
+    def save(self) -> None:
+        """Keep this build's values (only those it asked for), if they differ."""
+        if self._cache is None or (not self._fresh and self._used.keys() == self._kept.keys()):
+            return
+        data = pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL)
+        self._cache.store(self._slot, self._key, {"memo": data})

@@ -308,18 +308,28 @@ def _clocked(seconds: dict[str, float] | None, name: str, started: float) -> Non
         seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
 
 
+def _cache(
+    root: Path | None, plugin: Plugin, digests: Mapping[str, bytes] | None
+) -> PluginCache | None:
+    if root is None:
+        return None
+    return PluginCache(root / plugin.name, MappingProxyType(digests or {}))
+
+
 def run_link(
     site: Site,
     plugins: Iterable[Plugin],
     seconds: dict[str, float] | None = None,
     cache_root: Path | None = None,
+    digests: Mapping[str, bytes] | None = None,
 ) -> Site:
+    """Run every ``link`` hook; ``digests`` (by source path) go to each ``PluginCache``."""
     data: dict[str, Any] = dict(site.data)
     ordered = sorted(plugins, key=lambda plugin: not getattr(plugin.module, "LINK_FIRST", False))
     for plugin in ordered:
         if plugin.has("link"):
             started = time.perf_counter()
-            cache = PluginCache(cache_root / plugin.name) if cache_root else None
+            cache = _cache(cache_root, plugin, digests)
             data[plugin.name] = call(plugin, "link", site, cache=cache)
             site = replace(site, data=MappingProxyType(dict(data)))
             _clocked(seconds, plugin.name, started)
@@ -384,6 +394,7 @@ def collect_outputs(
     plugins: Iterable[Plugin],
     seconds: dict[str, float] | None = None,
     cache_root: Path | None = None,
+    digests: Mapping[str, bytes] | None = None,
     **context: Any,
 ) -> tuple[list[Output], list[Diagnostic]]:
     """Every plugin's outputs, stamped with their producer, and the warnings they yielded.
@@ -397,7 +408,7 @@ def collect_outputs(
     for plugin in plugins:
         if plugin.has("outputs"):
             started = time.perf_counter()
-            cache = PluginCache(cache_root / plugin.name) if cache_root else None
+            cache = _cache(cache_root, plugin, digests)
             produced = call(plugin, "outputs", site, cache=cache, **context)
             produced = _typed(plugin, "outputs", produced, Output | Diagnostic)
             _clocked(seconds, plugin.name, started)

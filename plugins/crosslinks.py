@@ -39,9 +39,11 @@ from gazette.content.fields import did_you_mean
 from gazette.diagnostics import ContentError, Diagnostic, error
 from gazette.model import Config, Issue, Item, Site
 from gazette.output.urls import Urls, slugify
+from gazette.plugin_cache import DocumentMemo, PluginCache, cache_key, code_digest
 from gazette.render.wikilinks import AUTO_CLASS, CLASS, find_wikilinks, source_version
 
 OPTIONS: dict = {}
+CODE = code_digest(__file__)  # what `read_links` kept in the cache was made by
 
 _A_TAG = re.compile(r'<a((?:\s+[^\s="\'<>/]+(?:="[^"]*")?)*)\s*>([^<]*)(</a>)?')
 _ATTRIBUTE = re.compile(r'([^\s="\'<>/]+)(?:="([^"]*)")?')
@@ -101,29 +103,73 @@ def markdown_extensions(*, config: Config, **kwargs: Any) -> list[tuple[str, dic
     ]
 
 
-def link(site: Site, **kwargs: Any) -> CrossLinks:
-    """Runs after rendering: checks wiki links (ContentError), then builds the graph."""
+def link(site: Site, *, cache: PluginCache | None = None, **kwargs: Any) -> CrossLinks:
+    """Runs after rendering: checks wiki links (ContentError), then builds the graph.
+
+    The links of each body are read once per version of the document
+    (``DocumentMemo``): a build reads only the changed bodies, then checks and
+    joins every document's links with dictionary lookups.
+    """
     resolver = Resolver.of(site)
-    anchors = {doc.path: tuple(_anchor_tags(doc.html)) for doc in (*site.items, *site.issues)}
+    memo: DocumentMemo[BodyLinks] = DocumentMemo(
+        cache, "links", cache_key(CODE, resolver.base_path, resolver.host)
+    )
+    documents = (*site.items, *site.issues)
+    read = {doc.path: memo.get(doc, lambda d: read_links(d, resolver)) for doc in documents}
+    memo.save()
     problems: list[Diagnostic] = []
-    for doc in (*site.items, *site.issues):
-        problems += check_wikilinks(doc, anchors[doc.path], site, resolver)
-        problems += check_item_links(doc, anchors[doc.path], site, resolver)
+    for doc in documents:
+        if not all(_resolves(link, site) for link in read[doc.path][0]):
+            # Only a document with a broken link is read again, for its positions.
+            anchors = tuple(_anchor_tags(doc.html))
+            problems += check_wikilinks(doc, anchors, site, resolver)
+            problems += check_item_links(doc, anchors, site, resolver)
     if problems:
         raise ContentError(problems)
     body_links = {
-        item.slug: body_targets(item, anchors[item.path], site, resolver) for item in site.items
+        item.slug: frozenset(
+            slug
+            for _, slug, _ in read[item.path][0]
+            if slug != item.slug and slug in site.item_by_slug
+        )
+        for item in site.items
     }
     titled = {
         doc.path: with_titles(doc.html, doc.url, site, resolver)
-        for doc in (*site.items, *site.issues)
-        if "wikilink-auto" in doc.html
+        for doc in documents
+        if read[doc.path][1]
     }
     return CrossLinks(
         links=MappingProxyType(item_links(site, body_links)),
         body_links=MappingProxyType(body_links),
         html=MappingProxyType(titled),
     )
+
+
+# What a build keeps of one body: its links to item pages, ``(href, slug,
+# anchor)`` each, and whether a bare wiki link in it shows its target's title
+# (``with_titles``). Plain tuples: ten thousand of them unpickle in a few ms.
+BodyLink = tuple[str, str, str]
+BodyLinks = tuple[tuple[BodyLink, ...], bool]
+
+
+def read_links(doc: Document, resolver: Resolver) -> BodyLinks:
+    links = []
+    for attributes, _ in _anchor_tags(doc.html):
+        href = attributes.get("href", "")
+        target = resolver.target(href, doc.url)
+        if target is not None:
+            links.append((href, *target))
+    return tuple(links), "wikilink-auto" in doc.html
+
+
+def _resolves(link: BodyLink, site: Site) -> bool:
+    """Whether the link's item is published and has its heading (as `wikilink_problem`)."""
+    _, slug, anchor = link
+    target = site.item_by_slug.get(slug)
+    if target is None:
+        return False
+    return not anchor or any(heading.id == anchor for heading in target.headings)
 
 
 # --- reading links from HTML ---------------------------------------------------
@@ -174,21 +220,6 @@ class Resolver:
             return None
         match = _ITEM_PATH.fullmatch(rest)
         return (unquote(match.group(1)), unquote(parts.fragment)) if match else None
-
-
-def body_targets(
-    item: Item,
-    anchors: tuple[tuple[dict[str, str], re.Match[str]], ...],
-    site: Site,
-    resolver: Resolver,
-) -> frozenset[str]:
-    """Slugs of the published items an item's body links to, itself excluded."""
-    found = set()
-    for attributes, _ in anchors:
-        target = resolver.target(attributes.get("href", ""), item.url)
-        if target and target[0] in site.item_by_slug and target[0] != item.slug:
-            found.add(target[0])
-    return frozenset(found)
 
 
 # --- checking wiki links ---------------------------------------------------------

@@ -36,7 +36,9 @@ from gazette.content.vocab import parse_glossary
 from gazette.diagnostics import ContentError
 from gazette.model import Config, GlossaryEntry, Item, Site
 from gazette.output.urls import slugify
+from gazette.plugin_cache import DocumentMemo, PluginCache, cache_key, code_digest
 from gazette.plugins import MenuEntry, Option, Page
+from gazette.render import abbreviations
 from gazette.render.abbreviations import abbreviation_pattern, source_version
 
 OPTIONS = {
@@ -46,6 +48,7 @@ OPTIONS = {
 }
 
 URL = "/glossary/"
+CODE = code_digest(__file__, abbreviations.__file__)  # what made the kept mentions
 UNMENTIONED_ID = "not-mentioned"  # the heading of the compact list; no entry takes it
 _ABBR = re.compile(r"<abbr\b[^>]*>([^<]*)</abbr>")
 
@@ -104,7 +107,7 @@ def _anchors(entries: tuple[GlossaryEntry, ...]) -> dict[str, str]:
     return anchors
 
 
-def mentioned(item: Item, known: Mapping[str, str], pattern: re.Pattern[str]) -> set[str]:
+def mentioned(item: Item, known: Mapping[str, str], pattern: re.Pattern[str]) -> frozenset[str]:
     """Abbreviations an item mentions: marked in its body, or in its title or summary."""
     found = (
         {html.unescape(text) for text in _ABBR.findall(item.html)}
@@ -112,18 +115,23 @@ def mentioned(item: Item, known: Mapping[str, str], pattern: re.Pattern[str]) ->
         else set()
     )
     found.update(pattern.findall(f"{item.title}\n{item.summary}"))
-    return {abbr for abbr in found if abbr in known}
+    return frozenset(abbr for abbr in found if abbr in known)
 
 
-def build_index(site: Site) -> GlossaryIndex:
+def build_index(site: Site, cache: PluginCache | None = None) -> GlossaryIndex:
+    """The index; with a ``cache``, only changed items are searched for mentions."""
     entries = tuple(sorted(site.glossary, key=lambda e: (e.abbr.casefold(), e.abbr)))
     known = {entry.abbr: entry.expansion for entry in entries}
     by_abbr: dict[str, list[Item]] = {entry.abbr: [] for entry in entries}
     if entries:
         pattern = abbreviation_pattern(known)
+        memo: DocumentMemo[frozenset[str]] = DocumentMemo(
+            cache, "mentions", cache_key(CODE, sorted(known.items()))
+        )
         for item in site.items:  # newest first
-            for abbr in mentioned(item, known, pattern):
+            for abbr in sorted(memo.get(item, lambda i: mentioned(i, known, pattern))):
                 by_abbr[abbr].append(item)
+        memo.save()
     abbreviation_of: dict[str, str] = {}
     for entry in entries:
         abbreviation_of.setdefault(entry.expansion, entry.abbr)
@@ -136,9 +144,9 @@ def build_index(site: Site) -> GlossaryIndex:
     )
 
 
-def link(site: Site, **kwargs: Any) -> GlossaryIndex:
+def link(site: Site, *, cache: PluginCache | None = None, **kwargs: Any) -> GlossaryIndex:
     """Runs after rendering: entries, their mentions and the synonym mappings."""
-    return build_index(site)
+    return build_index(site, cache)
 
 
 def menu(site: Site, **kwargs: Any) -> list[MenuEntry]:
