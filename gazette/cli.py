@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from gazette.collector import few_collections
 from gazette.diagnostics import (
     EXIT_CONTENT,
     EXIT_INTERNAL,
@@ -227,11 +226,6 @@ def _summary(result: BuildResult, seconds: float, verb: str) -> str:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    with few_collections():  # the up-to-date check and the report too
-        return _run_build(args)
-
-
-def _run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     request = _request(args)
     if args.command == "build":

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from gazette.cache import BuildCache, repair_cache_dir
-from gazette.collector import few_collections
+from gazette.collector import collecting_less, settle
 from gazette.content.load import (
     PartialLoad,
     load_config,
@@ -134,7 +134,7 @@ def _output_dir(request: BuildRequest) -> Path:
 
 def build_site(request: BuildRequest, progress: Progress | None = None) -> BuildResult:
     """Run the whole pipeline. Raises ContentError or UsageError on failure."""
-    with few_collections():
+    with collecting_less():
         return _build_site(request, progress)
 
 
@@ -242,6 +242,7 @@ def _link(
             found = link_problems(failure, plugins, specs, request.options, cache)
             raise ContentError([*failure.diagnostics, *found]) from None
         loaded = replace(loaded, config=config)
+        settle()
         site, problems = select_published(loaded, request.options)
         now = request.options.now
         scheduled = [item.published for item in loaded.items if item.published > now]
@@ -263,6 +264,7 @@ def _link(
         )
     warnings += cache.problems
     site = with_rendered(site, rendered)
+    settle()
     sources = source_digests(site, loaded.sources, render_keys)
     del documents, rendered, loaded  # the site holds what is needed: free the rest
     lap("markdown")
@@ -270,6 +272,7 @@ def _link(
     hooks: dict[str, float] = {}
     plugin_cache = project / CACHE_DIR / "plugins" if request.use_cache else None
     site = run_link(site, plugins, hooks, plugin_cache, sources)
+    settle()
     link_s = dict(hooks)
     menu = run_menu(site, plugins, hooks)
     clock_known, expires = run_expires(site, plugins)

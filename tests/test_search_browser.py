@@ -502,6 +502,21 @@ def test_a_two_letter_last_word_that_waits_keeps_the_results_shown(page, site_ur
     assert not [url for url in fetched if "/pagefind/" in url or "/fragment/" in url]
 
 
+@pytest.mark.parametrize("word", ["标准", "né", "ÉU"])
+def test_two_characters_outside_ascii_never_wait(page, site_url, word):
+    # The wait is for the start of an English word or a code: two Chinese
+    # characters are a word, and a two-letter word with an accent is no prefix
+    # of thousands of words. Each is searched at once, as typed.
+    page.goto(site_url)
+    page.evaluate(SEARCHED, [None])
+    page.keyboard.press("/")
+    page.keyboard.type(word)
+    page.evaluate(SEARCHED, [word])  # resolves once the box shows a search for it
+    hint = page.locator(".search-popup:not([hidden]) .search-separator")
+    assert "third letter" not in (hint.all_inner_texts() or [""])[0]
+    assert "third letter" not in page.locator("form.site-search [role=status]").inner_text()
+
+
 def test_on_the_search_page_enter_searches_two_letters_that_wait(page, site_url):
     page.goto(site_url + "search/")
     box = page.locator("form[data-search-page] input[name=q]")
