@@ -154,7 +154,7 @@ def _build_site(request: BuildRequest, progress: Progress | None) -> BuildResult
         # small process, it does not come to hold a copy of the site.
         with SiteWriter(output, manifest) as writer:
             result = _build(request, project, progress or Progress(), writer, repaired)
-        if request.use_cache and result.clock_known and not inputs.racy:
+        if request.use_cache and result.clock_known:
             uptodate.save(stamp_path, _stamp(request, inputs, output, result))
     return result
 
@@ -177,7 +177,7 @@ def _stamp(
 ) -> uptodate.Stamp:
     return uptodate.Stamp(
         request=_request_key(request, output),
-        inputs=inputs.digests,
+        inputs=inputs.vouched(),
         output=uptodate.output_digest(output),
         built=request.options.now.isoformat(),
         expires=result.expires.isoformat() if result.expires else None,

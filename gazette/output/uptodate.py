@@ -23,8 +23,9 @@ site, holds:
 
 A file modified less than two seconds before the build started is *racy*: a
 second save within the file system's timestamp granularity could keep its
-size and time. A stamp taken with a racy input is never reused, so the next
-build runs in full and leaves a clean stamp. Any doubt costs one build, never
+size and time. A stamp keeps ``RACY`` for the digest of a folder that held a
+racy file, so it is never reused: the next build runs in full (and says why)
+and leaves a clean stamp. Any doubt costs one build, never
 a stale site; a damaged or unreadable stamp is ignored.
 """
 
@@ -44,6 +45,7 @@ PACKAGE = Path(__file__).resolve().parents[1]  # gazette/
 REPO = PACKAGE.parent  # the built-in theme/ and plugins/ live beside it
 RACY_NS = 2_000_000_000
 STAMP = "stamp.json"
+RACY = "racy"  # a stamp's digest of a root that the build could not vouch for
 VERSION = 1
 
 
@@ -52,7 +54,11 @@ class Inputs:
     """The metadata digest of what a build reads, taken before it reads anything."""
 
     digests: tuple[tuple[str, str], ...]  # (root label, digest)
-    racy: bool
+    racy: tuple[str, ...]  # labels of the roots with a file modified just now
+
+    def vouched(self) -> tuple[tuple[str, str], ...]:
+        """The digests a stamp keeps: a racy root's is ``RACY``, which no digest equals."""
+        return tuple((label, RACY if label in self.racy else d) for label, d in self.digests)
 
 
 @dataclass(frozen=True)
@@ -125,14 +131,15 @@ def take_inputs(project: Path, skip: Iterable[Path]) -> Inputs:
     """The digest of every input's metadata, and whether any was modified just now."""
     skipped = frozenset(p.resolve() for p in skip)
     racy_after = time.time_ns() - RACY_NS
-    newest = [0]
-    digests = tuple(
-        (label, _digest(_entries(path.resolve(), skipped, deep), newest))
-        for label, path, deep in _roots(project)
-    )
+    digests, racy = [], []
+    for label, path, deep in _roots(project):
+        newest = [0]
+        digests.append((label, _digest(_entries(path.resolve(), skipped, deep), newest)))
+        if newest[0] >= racy_after:
+            racy.append(label)
     packages = Path(sysconfig.get_paths()["purelib"])
-    digests += (("installed packages", _folder_line(packages)),)
-    return Inputs(digests, newest[0] >= racy_after)
+    digests.append(("installed packages", _folder_line(packages)))
+    return Inputs(tuple(digests), tuple(racy))
 
 
 def _folder_line(folder: Path) -> str:
@@ -196,7 +203,11 @@ def stale_reasons(
     if stamp.request != request:
         reasons.append("the build options changed")
     old = dict(stamp.inputs)
-    reasons += [f"{label} changed" for label, value in inputs.digests if old.get(label) != value]
+    for label, value in inputs.digests:
+        if old.get(label) == RACY:
+            reasons.append(f"{label} had a file saved as the last build started")
+        elif old.get(label) != value:
+            reasons.append(f"{label} changed")
     if now < datetime.fromisoformat(stamp.built):
         reasons.append(f"the clock is earlier than the last build's ({stamp.built})")
     if stamp.expires is not None and now >= datetime.fromisoformat(stamp.expires):
