@@ -19,7 +19,9 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
     templates. It must not mutate ``site``. ``cache`` is the plugin's
     ``PluginCache`` (or None), as for ``outputs``: a costly derivation may
     keep partial results there, provided the result equals a computation
-    from scratch.
+    from scratch. What it reads out of each document alone can be kept per
+    document with ``DocumentMemo(cache, slot, key)``: the cache carries each
+    document's digest (``cache.digests``), so only changed documents are read.
 
 ``LINK_FIRST = True`` (a module constant, optional)
     Says that the plugin's ``link`` reads nothing from ``site.data``: the core
