@@ -10,6 +10,7 @@ against the site as it is now.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,3 +188,19 @@ def test_a_kept_body_is_checked_against_the_site_as_it_is_now(tmp_path, derived)
     assert problem.path.endswith("items/a.md")
     assert problem.line > 1 and problem.col is not None  # where [[b#plan]] is written
     assert "no heading with the id 'plan'" in problem.message
+
+
+def test_the_readme_example_plugin_works_and_reads_only_changed_items(tmp_path, derived):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = r"```python\n(from gazette\.plugin_cache import DocumentMemo.*?)```"
+    code = re.search(example, readme, re.S)
+    assert code, "README's DocumentMemo example is missing"
+    root = tmp_path / "p"
+    files = _files(a="One two three.\n", b="Four five.\n")
+    files["site.toml"] += "[plugins.words]\n"
+    build(root, {**files, "plugins/words.py": code.group(1)})
+    assert rebuild(root).site.data["words"] == {"a": 3, "b": 2}
+    assert derived["words"] == [2, 0]
+    _edit(root, "b", "Four five six seven.\n")
+    assert rebuild(root).site.data["words"] == {"a": 3, "b": 4}
+    assert derived["words"][-1] == 1
