@@ -123,7 +123,6 @@ class DocumentMemo(Generic[T]):
             kept = {}
         self._kept: dict[bytes, T] = kept if isinstance(kept, dict) else {}
         self._used: dict[bytes, T] = {}
-        self._fresh = False  # whether a value was derived that the next build may keep
         self.derived = 0  # how many values this build derived (the rest were kept)
 
     def get(self, document: Any, derive: Callable[[Any], T]) -> T:
@@ -138,13 +137,16 @@ class DocumentMemo(Generic[T]):
         else:
             value = derive(document)
             self.derived += 1
-            self._fresh = True
         self._used[digest] = value
         return value
 
     def save(self) -> None:
-        """Keep this build's values (only those it asked for), if they differ."""
-        if self._cache is None or (not self._fresh and self._used.keys() == self._kept.keys()):
+        """Keep this build's values (only those it asked for), if they differ.
+
+        A value derived now has a digest the kept ones lack, so equal key sets
+        mean nothing new.
+        """
+        if self._cache is None or self._used.keys() == self._kept.keys():
             return
         data = pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL)
         self._cache.store(self._slot, self._key, {"memo": data})

@@ -119,7 +119,7 @@ def link(site: Site, *, cache: PluginCache | None = None, **kwargs: Any) -> Cros
     memo.save()
     problems: list[Diagnostic] = []
     for doc in documents:
-        if not all(_resolves(link, site) for link in read[doc.path][0]):
+        if any(wikilink_problem(slug, anchor, site) for slug, anchor in read[doc.path][0]):
             # Only a document with a broken link is read again, for its positions.
             anchors = tuple(_anchor_tags(doc.html))
             problems += check_wikilinks(doc, anchors, site, resolver)
@@ -129,7 +129,7 @@ def link(site: Site, *, cache: PluginCache | None = None, **kwargs: Any) -> Cros
     body_links = {
         item.slug: frozenset(
             slug
-            for _, slug, _ in read[item.path][0]
+            for slug, _ in read[item.path][0]
             if slug != item.slug and slug in site.item_by_slug
         )
         for item in site.items
@@ -146,30 +146,18 @@ def link(site: Site, *, cache: PluginCache | None = None, **kwargs: Any) -> Cros
     )
 
 
-# What a build keeps of one body: its links to item pages, ``(href, slug,
+# What a build keeps of one body: the item pages it links to, ``(slug,
 # anchor)`` each, and whether a bare wiki link in it shows its target's title
 # (``with_titles``). Plain tuples: ten thousand of them unpickle in a few ms.
-BodyLink = tuple[str, str, str]
-BodyLinks = tuple[tuple[BodyLink, ...], bool]
+BodyLinks = tuple[tuple[tuple[str, str], ...], bool]
 
 
 def read_links(doc: Document, resolver: Resolver) -> BodyLinks:
-    links = []
-    for attributes, _ in _anchor_tags(doc.html):
-        href = attributes.get("href", "")
-        target = resolver.target(href, doc.url)
-        if target is not None:
-            links.append((href, *target))
-    return tuple(links), "wikilink-auto" in doc.html
-
-
-def _resolves(link: BodyLink, site: Site) -> bool:
-    """Whether the link's item is published and has its heading (as `wikilink_problem`)."""
-    _, slug, anchor = link
-    target = site.item_by_slug.get(slug)
-    if target is None:
-        return False
-    return not anchor or any(heading.id == anchor for heading in target.headings)
+    targets = (
+        resolver.target(attributes.get("href", ""), doc.url)
+        for attributes, _ in _anchor_tags(doc.html)
+    )
+    return tuple(t for t in targets if t is not None), "wikilink-auto" in doc.html
 
 
 # --- reading links from HTML ---------------------------------------------------

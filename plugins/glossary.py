@@ -129,7 +129,7 @@ def build_index(site: Site, cache: PluginCache | None = None) -> GlossaryIndex:
             cache, "mentions", cache_key(CODE, sorted(known.items()))
         )
         for item in site.items:  # newest first
-            for abbr in sorted(memo.get(item, lambda i: mentioned(i, known, pattern))):
+            for abbr in memo.get(item, lambda i: mentioned(i, known, pattern)):
                 by_abbr[abbr].append(item)
         memo.save()
     abbreviation_of: dict[str, str] = {}

@@ -59,7 +59,6 @@ import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -68,7 +67,7 @@ import numpy as np
 from gazette import similarity, sparse
 from gazette.diagnostics import ContentError, Diagnostic, error
 from gazette.model import Item, Site
-from gazette.plugin_cache import PluginCache, cache_key
+from gazette.plugin_cache import PluginCache, cache_key, code_digest
 from gazette.plugins import Option
 from gazette.render.item_links import diverse
 from gazette.sparse import Csr, hstack, vstack
@@ -225,13 +224,9 @@ def rank(
 # The code's version, part of every cache key: any change to how scores are
 # computed, here, in gazette.similarity and gazette.sparse or in numpy, makes
 # every stored entry a miss.
-CODE_VERSION = hashlib.blake2b(
-    Path(__file__).read_bytes()
-    + Path(similarity.__file__).read_bytes()
-    + Path(sparse.__file__).read_bytes()
-    + f"numpy {np.__version__}".encode(),
-    digest_size=16,
-).hexdigest()
+CODE_VERSION = cache_key(
+    code_digest(__file__, similarity.__file__, sparse.__file__), f"numpy {np.__version__}"
+)
 CHANGED_SHARE = 0.2  # more changed rows than this share of all: recompute every row
 
 

@@ -66,7 +66,7 @@ from typing import Any
 
 from gazette.diagnostics import ContentError, Diagnostic, error, warning
 from gazette.model import GlossaryEntry, Item, Site
-from gazette.plugin_cache import PluginCache, cache_key
+from gazette.plugin_cache import PluginCache, cache_key, code_digest
 from gazette.plugins import Deferred, Option, Page, StaticFile, import_file
 from gazette.render.standard_links import item_identifiers
 
@@ -85,9 +85,7 @@ def _helper() -> ModuleType:
 index = _helper()
 # A digest of the code that turns items into records and records into index
 # files: part of every cache key, so a changed plugin never reuses old files.
-CODE = hashlib.blake2b(
-    (HERE / "search.py").read_bytes() + (HERE / "_search_index.py").read_bytes(), digest_size=16
-).hexdigest()
+CODE = code_digest(HERE / "search.py", HERE / "_search_index.py")
 
 ENGINES = ("pagefind", "lunr")
 OPTIONS = {
