@@ -29,9 +29,14 @@ from gazette.serve.server import make_server
 from helpers import CHROMIUM, NO_CHROMIUM, NOW
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINES = ("pagefind", "lunr")
+ENGINES = ("pagefind", "lunr", "gazette")
 # What a site_url build runs: an engine, and Pagefind split into shards of 8 records.
-VARIANTS = {"pagefind": "pagefind", "pagefind-shards": "pagefind", "lunr": "lunr"}
+VARIANTS = {
+    "pagefind": "pagefind",
+    "pagefind-shards": "pagefind",
+    "lunr": "lunr",
+    "gazette": "gazette",
+}
 SMALL_SHARDS = 8
 LUNR_JS = ROOT / "theme" / "vendor" / "node_modules" / "lunr" / "lunr.min.js"
 MISSING = [name for name in ("pagefind", "lunr") if importlib.util.find_spec(name) is None]
@@ -151,7 +156,7 @@ def test_nothing_of_search_loads_until_the_box_is_focused(page, site_url):
     page.on("request", lambda request: fetched.append(request.url))
     page.goto(site_url + "issues/")
     page.wait_for_load_state("networkidle")
-    engine_files = re.compile(r"/pagefind/|/search/lunr|/search\.js")
+    engine_files = re.compile(r"/pagefind/|/search/lunr|/search/gazette/|/search\.js")
     assert not [url for url in fetched if engine_files.search(url)]
     assert [url for url in fetched if "/search-boot." in url]  # a few hundred bytes
     page.keyboard.press("/")
@@ -436,7 +441,8 @@ def test_two_letters_wait_for_a_third_unless_they_are_a_word(page, site_url):
     # popup says so and offers the search page. "5G" and "AI" are words of the
     # archive by themselves, so they are searched at once.
     index: list[str] = []
-    page.on("request", lambda request: index.append(request.url) if "/index/" in request.url else 0)
+    chunk = re.compile(r"/pagefind/.*index/|/search/gazette/t/")
+    page.on("request", lambda r: index.append(r.url) if chunk.search(r.url) else 0)
     page.goto(site_url)
     page.keyboard.press("/")
     page.keyboard.type("bl")

@@ -1,4 +1,4 @@
-"""The relevance set (tests/search_relevance/queries.json) on both engines, in Chromium.
+"""The relevance set (tests/search_relevance/queries.json) on every engine, in Chromium.
 
 Each query lists the items that must be among its first exact results (the first
 five, or ``top``), the items that must not be among its exact results at all,
@@ -21,7 +21,7 @@ QUERIES = json.loads((Path(__file__).parent / "search_relevance" / "queries.json
 SCORES: dict[str, list[tuple[float, float]]] = {}
 
 
-@pytest.fixture(scope="module", params=["pagefind", "lunr"])
+@pytest.fixture(scope="module", params=["pagefind", "lunr", "gazette"])
 def engine_url(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"relevance-{request.param}")
     output = build_archive(folder, request.param, "/repo/")

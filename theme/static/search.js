@@ -213,6 +213,299 @@
     });
   }
 
+  // Gazette's own index (plugins/_search_postings.py explains the files): a
+  // manifest, then only the chunks of terms a query needs, and one small file
+  // per result checked. Its terms are this file's `words`, so it folds spellings
+  // itself (``folds``: no other spellings to search) and knows which records
+  // hold every word before any is fetched: those come first, best first.
+  var PARTIAL_MAX = 10;
+  function gazetteEngine() {
+    var root = base + "search/gazette/";
+    return fetch(root + "index.json", { cache: "no-cache" }).then(function (response) {
+      if (!response.ok) throw new Error(root + "index.json: " + response.status);
+      return response.json();
+    }).then(function (manifest) {
+      if (manifest.v !== 1) throw new Error("search index format " + manifest.v + " is unknown");
+      var keys = Object.keys(manifest.chunks);
+      var files = new Map();
+      var decoded = new Map();
+      var vocabularyPromise = null;
+      function file(path) {
+        var known = files.get(path);
+        if (!known) {
+          known = getJSON(root + path);
+          files.set(path, known);
+          known.catch(function () { files.delete(path); });
+        }
+        return known;
+      }
+      // The chunk of a term: the longest key that begins it.
+      function keyOf(term) {
+        for (var n = term.length; n >= 0; n--) {
+          if (Object.prototype.hasOwnProperty.call(manifest.chunks, term.slice(0, n))) {
+            return term.slice(0, n);
+          }
+        }
+        return null;
+      }
+      function chunkPath(key) { return "t/" + manifest.chunks[key] + ".json"; }
+      // What a query needs: its words, pairs of them written solid, and (for a
+      // last word being typed) every chunk under its prefix.
+      function plan(query) {
+        var parsed = parseQuery(query);
+        var needed = [];
+        parsed.parts.forEach(function (run, n) {
+          needed = needed.concat(run);
+          var next = parsed.parts[n + 1];
+          if (run.length === 2) needed.push(run[0] + run[1]);
+          if (run.length === 1 && next && next.length === 1) needed.push(run[0] + next[0]);
+        });
+        // The UI searches a last word of two letters only when it is a word of
+        // the archive or the reader asked (Enter): then it is a prefix too.
+        var prefix = parsed.typing.length >= MIN_CHARS ? parsed.typing : "";
+        var wanted = {};
+        needed.forEach(function (term) { var key = keyOf(term); if (key !== null) wanted[key] = true; });
+        var under = {};
+        if (prefix) {
+          var own = keyOf(prefix);
+          if (own !== null) under[own] = true;
+          keys.forEach(function (key) { if (key.indexOf(prefix) === 0) under[key] = true; });
+        }
+        return { parsed: parsed, prefix: prefix, keys: Object.keys(wanted), under: Object.keys(under) };
+      }
+      function fetched(keysWanted) {
+        return Promise.all(keysWanted.map(function (key) {
+          return file(chunkPath(key)).then(function (chunk) { return [key, chunk]; });
+        }));
+      }
+      function expand(list) {
+        var out = new Array(list ? list.length : 0), at = 0;
+        for (var n = 0; n < out.length; n++) { at += list[n]; out[n] = at; }
+        return out;
+      }
+      function postings(term, chunks) {
+        if (decoded.has(term)) return decoded.get(term);
+        var chunk = chunks[keyOf(term)];
+        if (!chunk) return null;  // not fetched: not known yet, so not remembered
+        var entry = chunk && Object.prototype.hasOwnProperty.call(chunk, term) ? chunk[term] : null;
+        var found = entry ? {
+          ids: expand(entry[0]), title: new Set(expand(entry[1])),
+          meta: new Set(expand(entry[2])), often: new Set(expand(entry[3])),
+          much: new Set(expand(entry[4])),
+        } : null;
+        decoded.set(term, found);
+        return found;
+      }
+      function idsOf(list) { return list ? list.ids : []; }
+      function intersect(lists) {
+        if (!lists.length) return [];
+        var sets = lists.slice(1).map(function (ids) { return new Set(ids); });
+        return lists[0].filter(function (id) {
+          return sets.every(function (set) { return set.has(id); });
+        });
+      }
+      // {value: Set of ids} of one facet, fetched once.
+      function facet(key) {
+        return file("f/" + manifest.facets[key] + ".json").then(function (values) {
+          var out = {};
+          Object.keys(values).forEach(function (value) { out[value] = expand(values[value]); });
+          return out;
+        });
+      }
+      function allowed(filters) {
+        var keysUsed = Object.keys(filters).filter(function (key) {
+          return filters[key].length && manifest.facets[key];
+        });
+        if (!keysUsed.length) return Promise.resolve(null);
+        return Promise.all(keysUsed.map(facet)).then(function (loaded) {
+          var lists = [];
+          keysUsed.forEach(function (key, n) {
+            filters[key].forEach(function (value) { lists.push(loaded[n][value] || []); });
+          });
+          return new Set(intersect(lists));
+        });
+      }
+      function facetCounts(ids) {
+        var among = new Set(ids);
+        return Promise.all(FACETS.map(function (f) { return facet(f[0]); })).then(function (all) {
+          var counts = {};
+          FACETS.forEach(function (f, n) {
+            counts[f[0]] = {};
+            Object.keys(all[n]).forEach(function (value) {
+              var count = all[n][value].filter(function (id) { return among.has(id); }).length;
+              if (count) counts[f[0]][value] = count;
+            });
+          });
+          return counts;
+        });
+      }
+      function loader(id) {
+        var load = function () {
+          return remembered("gazette:" + id, function () {
+            var folder = manifest.blocks[Math.floor(id / manifest.block)];
+            return getJSON(root + "d/" + folder + "/" + id + ".json").then(fromLunr);
+          });
+        };
+        load.key = id;
+        return load;
+      }
+      // Which parts of the query each record holds (a bit per part) and how well:
+      // as search.js's `weight`, title 8, tags or summary 3, text 1, and a half
+      // more where the record holds the word three times or more, another half
+      // at eight times.
+      function score(planned, chunks) {
+        var parts = planned.parsed.parts;
+        var found = new Map();
+        function mark(ids, bits, weightOf) {
+          ids.forEach(function (id) {
+            var at = found.get(id);
+            if (!at) { at = { bits: 0, score: 0 }; found.set(id, at); }
+            if ((at.bits & bits) === bits) return;
+            at.bits |= bits;
+            at.score += weightOf(id);
+          });
+        }
+        function weigh(list) {
+          return function (id) {
+            return (list.title.has(id) ? 8 : list.meta.has(id) ? 3 : 1) +
+              (list.often.has(id) ? 0.5 : 0) + (list.much.has(id) ? 0.5 : 0);
+          };
+        }
+        var one = function () { return 1; };
+        parts.forEach(function (run, n) {
+          var bit = 1 << Math.min(n, 30);
+          var first = postings(run[0], chunks);
+          if (run.length === 1) {
+            if (first) mark(first.ids, bit, weigh(first));
+            else {
+              splits(run[0]).forEach(function (pair) {
+                var left = postings(pair[0], chunks), right = postings(pair[1], chunks);
+                if (left && right) mark(intersect([left.ids, right.ids]), bit, one);
+              });
+            }
+            if (!first && planned.prefix && run[0] === planned.prefix) {
+              Object.keys(chunks).forEach(function (key) {
+                Object.keys(chunks[key]).forEach(function (term) {
+                  if (term.indexOf(planned.prefix) !== 0) return;
+                  var list = postings(term, chunks);
+                  mark(list.ids, bit, weigh(list));
+                });
+              });
+            }
+            var next = parts[n + 1];
+            if (next && next.length === 1) {
+              mark(idsOf(postings(run[0] + next[0], chunks)), bit | (bit << 1), one);
+            }
+            return;
+          }
+          var lists = run.map(function (term) { return idsOf(postings(term, chunks)); });
+          mark(intersect(lists), bit, first ? weigh(first) : one);
+          if (run.length === 2) mark(idsOf(postings(run[0] + run[1], chunks)), bit, one);
+        });
+        return found;
+      }
+      // A word the index lacks may be two of its words written solid
+      // ("smartcity", "datacenter"): the chunks of every way to cut it in two.
+      function splits(word) {
+        var out = [];
+        for (var n = 2; n <= word.length - 2; n++) out.push([word.slice(0, n), word.slice(n)]);
+        return out;
+      }
+      function unknownWords(planned, chunks) {
+        var out = [];
+        planned.parsed.parts.forEach(function (run) {
+          var word = run.length === 1 ? run[0] : "";
+          if (word && !postings(word, chunks) && /^\p{L}+$/u.test(word)) out.push(word);
+        });
+        return out;
+      }
+      // The second round of chunks: for words the index lacks, their splits, and
+      // for a last word being typed that no record holds whole, its prefix.
+      function moreKeys(planned, chunks) {
+        var wanted = {};
+        var typing = planned.prefix;
+        var waiting = false;  // for the prefix's chunks before cutting the word in two
+        if (typing && !postings(typing, chunks)) {
+          planned.under.forEach(function (key) { if (!chunks[key]) wanted[key] = waiting = true; });
+        }
+        unknownWords(planned, chunks).forEach(function (word) {
+          if (word === typing && (waiting || prefixed(typing, chunks))) return;
+          splits(word).forEach(function (pair) {
+            pair.forEach(function (term) {
+              var key = keyOf(term);
+              if (key !== null && !chunks[key]) wanted[key] = true;
+            });
+          });
+        });
+        return Object.keys(wanted);
+      }
+      function prefixed(prefix, chunks) {
+        return Object.keys(chunks).some(function (key) {
+          return Object.keys(chunks[key]).some(function (term) { return term.indexOf(prefix) === 0; });
+        });
+      }
+      function bitCount(bits) {
+        var count = 0;
+        for (; bits; bits &= bits - 1) count++;
+        return count;
+      }
+      return {
+        local: false,
+        folds: true,
+        short: shortWords(manifest.short || []),
+        // While the reader types: the chunks of the words and of the prefix.
+        preload: function (query) {
+          var planned = plan(query);
+          fetched(planned.keys.concat(planned.under)).catch(function () {});
+        },
+        vocabulary: function () {
+          if (!vocabularyPromise) {
+            vocabularyPromise = file("w/" + manifest.words + ".json").then(function (counts) {
+              return mergeVocabularies([counts]);
+            });
+          }
+          return vocabularyPromise;
+        },
+        search: function (query, filters, sort, wantFacets) {
+          var planned = plan(query);
+          return Promise.all([fetched(planned.keys), allowed(filters)]).then(function (done) {
+            var chunks = {};
+            done[0].forEach(function (pair) { chunks[pair[0]] = pair[1]; });
+            function round() {
+              var keysNow = moreKeys(planned, chunks);
+              if (!keysNow.length) return [chunks, done[1]];
+              return fetched(keysNow).then(function (more) {
+                more.forEach(function (pair) { chunks[pair[0]] = pair[1]; });
+                return round();
+              });
+            }
+            return round();
+          }).then(function (done) {
+            var found = score(planned, done[0]);
+            var full = planned.parsed.parts.length >= 31 ? -1 >>> 1 :
+              (1 << planned.parsed.parts.length) - 1;
+            var exact = [], partial = [];
+            found.forEach(function (at, id) {
+              if (done[1] && !done[1].has(id)) return;
+              ((at.bits & full) === full ? exact : partial).push(id);
+            });
+            var byScore = function (a, b) {
+              return found.get(b).score - found.get(a).score || b - a;
+            };
+            exact.sort(sort === "date" ? function (a, b) { return b - a; } : byScore);
+            partial.sort(function (a, b) {
+              return bitCount(found.get(b).bits) - bitCount(found.get(a).bits) || byScore(a, b);
+            });
+            var ids = exact.concat(partial.slice(0, PARTIAL_MAX));
+            return (wantFacets ? facetCounts(exact) : Promise.resolve({})).then(function (facets) {
+              return { total: exact.length, facets: facets, hits: ids.map(loader) };
+            });
+          });
+        },
+      };
+    });
+  }
+
   function facetValues(doc, key) {
     if (key === "tag") return doc.tags;
     if (key === "standard") return doc.standards || [];
@@ -291,7 +584,8 @@
   var enginePromise = null;
   function engine() {
     if (!enginePromise) {
-      enginePromise = (engineName === "lunr" ? lunrEngine : pagefindEngine)();
+      var make = { lunr: lunrEngine, gazette: gazetteEngine }[engineName] || pagefindEngine;
+      enginePromise = make();
       enginePromise.catch(function () { enginePromise = null; });
     }
     return enginePromise;
@@ -306,7 +600,7 @@
     var query = searchable(typed);
     if (!query || engineName === "lunr" || query.split(" ").pop().length < PRELOAD_FROM) return;
     engine().then(function (eng) {
-      spellings(query).forEach(function (form) { eng.preload(form); });
+      (eng.folds ? [query] : spellings(query)).forEach(function (form) { eng.preload(form); });
     }).catch(function () {});
   }
 
@@ -697,7 +991,7 @@
   }
 
   function candidates(eng, query, filters, sort) {
-    var forms = eng.local ? [query.replace(/"/g, " ")] : spellings(query);
+    var forms = eng.local || eng.folds ? [query.replace(/"/g, " ")] : spellings(query);
     return Promise.all(forms.map(function (form) {
       return eng.search(form, filters, sort, false);
     })).then(function (results) {
