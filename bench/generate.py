@@ -685,7 +685,8 @@ def site_toml(archive: Archive, plugins: str = "minimal") -> str:
     """site.toml in the style of the repository's own, with six sections.
 
     ``plugins="minimal"`` enables items, issues and home; ``"sample"`` every
-    plugin the sample archive enables (search on Pagefind).
+    plugin the sample archive enables (search on Pagefind); ``"sample-gazette"``
+    the same with search on Gazette's own index.
     """
     lines = [
         "[site]",
@@ -703,7 +704,13 @@ def site_toml(archive: Archive, plugins: str = "minimal") -> str:
     for sid, title in SECTIONS:
         lines += ["[[sections]]", f'id = "{sid}"', f"title = {q(title)}", ""]
     lines += ["[plugins.items]", "", "[plugins.issues]", "", "[plugins.home]", "recent = 10", ""]
-    return "\n".join(lines) + (SAMPLE_PLUGINS if plugins == "sample" else "")
+    extra = {
+        "sample": SAMPLE_PLUGINS,
+        "sample-gazette": SAMPLE_PLUGINS.replace(
+            "[plugins.search]\n", '[plugins.search]\nengine = "gazette"\n'
+        ),
+    }
+    return "\n".join(lines) + extra.get(plugins, "")
 
 
 def synthetic_note(archive: Archive) -> str:
@@ -966,9 +973,10 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--plugins",
-        choices=("minimal", "sample"),
+        choices=("minimal", "sample", "sample-gazette"),
         default="minimal",
-        help="Gazette plugins: items, issues, home (minimal) or every sample plugin (sample)",
+        help="Gazette plugins: items, issues, home (minimal) or every sample plugin "
+        "(sample: search on Pagefind; sample-gazette: on Gazette's own index)",
     )
     args = parser.parse_args(None if argv is None else list(argv))
     if args.items < 1:

@@ -287,9 +287,10 @@ def generator_fingerprint() -> str:
 def ensure_archive(size: int, seed: int, fmt: str, plugins: str = "minimal") -> Path:
     """Generate ``bench/out/n<size>-s<seed>/<fmt>`` unless an identical one exists.
 
-    With ``plugins="sample"`` (Gazette only) the folder is ``gazette-sample``.
+    With ``plugins="sample"`` (Gazette only) the folder is ``gazette-sample``,
+    with ``"sample-gazette"`` ``gazette-sample-gazette``.
     """
-    name = f"{fmt}-sample" if plugins == "sample" and fmt == "gazette" else fmt
+    name = f"{fmt}-{plugins}" if plugins.startswith("sample") and fmt == "gazette" else fmt
     project = OUT / f"n{size}-s{seed}" / name
     stamp_path = project.parent / f"{name}.stamp.json"
     stamp = {
@@ -597,9 +598,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the raw numbers to this file")
     parser.add_argument(
         "--plugins",
-        choices=("minimal", "sample"),
+        choices=("minimal", "sample", "sample-gazette"),
         default="sample",
-        help="Gazette's plugins: every sample plugin, search on Pagefind (default), or minimal",
+        help="Gazette's plugins: every sample plugin, search on Pagefind (default) or "
+        "on Gazette's own index (sample-gazette), or minimal",
     )
     parser.add_argument(
         "--install-peers", action="store_true", help=f"pip install Pelican into {PEERS_VENV}"

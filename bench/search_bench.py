@@ -258,7 +258,11 @@ def reused(row: Row) -> Path | None:
     """The site an earlier run built for ``row``, with the theme's static files copied in."""
     suffix = f"-s{row.shard_records}" if row.shard_records else ""
     site = OUT / "search" / f"n{row.size}-{row.engine}{suffix}" / "site"
-    built = "pagefind/pagefind.js" if row.engine == "pagefind" else "search/lunr-index.json"
+    built = {
+        "pagefind": "pagefind/pagefind.js",
+        "lunr": "search/lunr-index.json",
+        "gazette": "search/gazette/index.json",
+    }[row.engine]
     index = site / built
     if not index.is_file():
         return None

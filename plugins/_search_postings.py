@@ -67,7 +67,6 @@ FACETS = ("tag", "standard", "section", "year")
 
 # search.js: text.replace(/(\p{L})(\p{N})/gu, "$1 $2").toLowerCase()
 #                .split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(fold)
-_GLUED = re.compile(r"(?<=[^\W\d_])(?=\d)")
 _WORD = re.compile(r"[^\W_]+")
 _ACCENTS = re.compile("[\u0300-\u036f]")
 _VARIANTS = (
@@ -104,9 +103,40 @@ def fold(word: str) -> str:
     return w
 
 
+# A letter, then a decimal digit: what JavaScript's ``(\\p{L})(\\p{N})`` matches in
+# a text without other numbers.
+_GLUED = re.compile(r"(?<=[^\W\d_])(?=\d)")
+
+
+@lru_cache(maxsize=1)
+def _numbers() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """For texts with other numbers (Nl, No: "²", "Ⅻ"; Python's ``\\d`` is
+    decimal digits only, and its letters include these): a pattern that finds
+    such a text (those of the Basic Multilingual Plane, listed from the Unicode
+    database once per process, or any character beyond it), and JavaScript's
+    letter-then-number pattern for it, slower to run.
+    """
+    plane = "".join(
+        re.escape(chr(c)) for c in range(0x10000) if unicodedata.category(chr(c)) in ("Nl", "No")
+    )
+    beyond = "".join(
+        re.escape(chr(c))
+        for c in range(0x10000, 0x110000)
+        if unicodedata.category(chr(c)) in ("Nl", "No")
+    )
+    unusual = re.compile(f"[{plane}\U00010000-\U0010ffff]")
+    other = plane + beyond
+    return unusual, re.compile(f"(?<=[^\\W\\d_{other}])(?=[\\d{other}])")
+
+
+def _split_glued(text: str) -> str:
+    unusual, glued = _numbers()
+    return (glued if unusual.search(text) else _GLUED).sub(" ", text)
+
+
 def words(text: str) -> list[str]:
     """search.js's ``words``: the folded words of ``text``, in order."""
-    return [fold(w) for w in _WORD.findall(_GLUED.sub(" ", text).lower())]
+    return [fold(w) for w in _WORD.findall(_split_glued(text).lower())]
 
 
 # ----------------------------------------------------------------- one record
@@ -167,8 +197,12 @@ def display(rec: Any) -> dict[str, Any]:
 # ----------------------------------------------------------------- the index
 
 
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return _text(value).encode()
 
 
 def _name(data: bytes) -> str:
@@ -259,6 +293,8 @@ def terms_of(
     """`record_terms` of each record, kept in the plugin's cache by record digest.
 
     ``key`` must name all else they are made from (the code, the glossary).
+    The record files are not kept: JSON for 10,000 records takes 0.2 s, and
+    keeping them would add 45 MB to the cache's peak in memory.
     """
     memo = _memo(cache, key)
     found = [memo.get(d) or record_terms(rec, expand) for rec, d in zip(recs, digests, strict=True)]
@@ -268,17 +304,13 @@ def terms_of(
     return found
 
 
-def vocabulary(terms: Iterable[Terms]) -> tuple[dict[str, int], list[str]]:
-    """Folded words of 4 to 30 letters with how many records hold each ("did
-    you mean"), and the two-character words with a letter ("ai", "5g": search.js
-    searches them as they are typed)."""
-    counts: Counter[str] = Counter()
-    short: set[str] = set()
-    for kinds in terms:
-        listed = kinds[0].split()
-        counts.update(t for t in listed if 4 <= len(t) <= 30 and t.isalpha())
-        short.update(t for t in listed if len(t) == 2 and t.isascii() and not t.isdigit())
-    return dict(sorted(counts.items())), sorted(short)
+def vocabulary(every: dict[str, list[int]]) -> tuple[dict[str, int], list[str]]:
+    """From the postings: folded words of 4 to 30 letters with how many records
+    hold each ("did you mean"), and the two-character words with a letter ("ai",
+    "5g": search.js searches them as they are typed)."""
+    counts = {t: len(ids) for t, ids in sorted(every.items()) if 4 <= len(t) <= 30 and t.isalpha()}
+    short = sorted(t for t in every if len(t) == 2 and t.isascii() and not t.isdigit())
+    return counts, short
 
 
 def index_files(
@@ -291,34 +323,35 @@ def index_files(
     """Every file of the index for ``recs`` (newest first, as the plugin has them):
     {site path: bytes}. ``key`` and ``expand`` are `terms_of`'s."""
     oldest_first = list(reversed(recs))
-    terms = terms_of(oldest_first, list(reversed(digests)), cache, cache_key(FORMAT, key), expand)
-    every, *boosts = _lists(terms)
-    entries: dict[str, list[list[int]]] = {}
+    oldest_digests = list(reversed(digests))
+    made = terms_of(oldest_first, oldest_digests, cache, cache_key(FORMAT, key), expand)
+    every, *boosts = _lists(made)
+    encoded: dict[str, str] = {}
     for term, ids in every.items():
         lists = [deltas(ids), *(deltas(b.get(term, ())) for b in boosts)]
         while not lists[-1]:
             lists.pop()
-        entries[term] = lists
-    encoded = {term: len(_json(lists)) + len(term) + 4 for term, lists in entries.items()}
+        encoded[term] = json.dumps(term, ensure_ascii=False) + ":" + _text(lists)
     files: dict[str, bytes] = {}
     chunks: dict[str, str] = {}
-    for prefix, members in sorted(chunk_keys(encoded).items()):
-        data = _json({term: entries[term] for term in members})
+    sizes = {term: len(entry) for term, entry in encoded.items()}
+    for prefix, members in sorted(chunk_keys(sizes).items()):
+        data = ("{" + ",".join(encoded[term] for term in members) + "}").encode()
         chunks[prefix] = _name(data)
         files[f"{ROOT}t/{chunks[prefix]}.json"] = data
     blocks = []
     for start in range(0, len(oldest_first), BLOCK):
-        shown = [_json(display(rec)) for rec in oldest_first[start : start + BLOCK]]
-        folder = _name(b"\n".join(shown))
+        # Named by its records' digests, which say all their files say.
+        folder = _name("\n".join(oldest_digests[start : start + BLOCK]).encode())
         blocks.append(folder)
-        for number, data in enumerate(shown, start):
-            files[f"{ROOT}d/{folder}/{number}.json"] = data
+        for number, rec in enumerate(oldest_first[start : start + BLOCK], start):
+            files[f"{ROOT}d/{folder}/{number}.json"] = _json(display(rec))
     facets = {}
     for name, values in _facets(oldest_first).items():
         data = _json(values)
         facets[name] = _name(data)
         files[f"{ROOT}f/{facets[name]}.json"] = data
-    counts, short = vocabulary(terms)
+    counts, short = vocabulary(every)
     data = _json(counts)
     files[f"{ROOT}w/{_name(data)}.json"] = data
     manifest = {

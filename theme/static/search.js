@@ -713,6 +713,9 @@
       .split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(fold);
   }
 
+  // Tests compare these words with the index's (plugins/_search_postings.py).
+  if (window.GAZETTE_SEARCH) window.GAZETTE_SEARCH.words = words;
+
   // {all: [[folded words of a phrase or a word]...], typing: the last word (raw) or ""}
   // Identifiers stay whole: a token with a separator inside (GB/T, 4754-2017,
   // Y.4464, ISO/IEC) or letters glued to digits (TC260), with the tokens that
