@@ -33,10 +33,18 @@ Files, under ``/search/gazette/``:
 
 Terms are search.js's ``words`` (case, accents, a plural "s" and British and
 American spellings folded; letters glued to digits split: "TC260" is "tc 260"),
-reimplemented here; tests compare the two on the sample archive in Chromium.
-A term's *title* and *meta* lists say where it is weighted as search.js's
-``weight`` does (title; tags and summary), the *frequent* lists where the record
-holds it three and eight times or more: the engine ranks by them.
+from ``_search_words.py``. A term's *title* and *meta* lists say where it is
+weighted as search.js's ``weight`` does (title; tags and summary), the
+*frequent* lists where the record holds it three and eight times or more: the
+engine ranks by them.
+
+Rebuilds follow the change. The cache keeps each record's terms (by record
+digest) and the index's entries ({term: its JSON}) with the records' digests
+in order. When at most ``PATCH_MAX`` records changed in place (an edit; a new
+newest item shifts no number either), only the entries of the terms those
+records had or have are decoded, patched and encoded again; otherwise the
+postings are rebuilt from the kept terms. Either way the files equal those of
+a build from scratch (tests/test_search_postings.py).
 """
 
 from __future__ import annotations
@@ -44,157 +52,33 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import re
-import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gazette.plugin_cache import PluginCache, cache_key
+from gazette.plugins import import_file
+
+words_of = import_file("search_words", Path(__file__).resolve().parent / "_search_words.py")
+Terms = words_of.Terms
+Expand = words_of.Expand
+record_terms = words_of.record_terms
+display = words_of.display
+words = words_of.words
 
 ROOT = "/search/gazette/"
 MANIFEST = ROOT + "index.json"
 FORMAT = 1  # the manifest's "v": search.js reads only the format it knows
 BLOCK = 128
 CHUNK_BYTES = 24_000  # a chunk's JSON before gzip: about 6-10 KB on the wire
-FREQUENT = (3, 8)  # how often a record holds a term for each "frequent" list
-MEMO_SLOT = "postings"
-MEMO_FILE = "terms.marshal"
+LISTS = 3 + len(words_of.FREQUENT)  # all, title, meta, and one per FREQUENT count
+PATCH_MAX = 64
+SLOT = "postings"
+TERMS_FILE = "terms.marshal"
+INDEX_FILE = "index.marshal"
 FACETS = ("tag", "standard", "section", "year")
-
-# ----------------------------------------------------------------- words (search.js)
-
-# search.js: text.replace(/(\p{L})(\p{N})/gu, "$1 $2").toLowerCase()
-#                .split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(fold)
-_WORD = re.compile(r"[^\W_]+")
-_ACCENTS = re.compile("[\u0300-\u036f]")
-_VARIANTS = (
-    (re.compile("isation"), "ization"),
-    (re.compile("ise(d?)$"), r"ize\1"),
-    (re.compile("ising$"), "izing"),
-    (re.compile("yse(d?)$"), r"yze\1"),
-    (re.compile("our$"), "or"),
-    (re.compile("tre$"), "ter"),
-    (re.compile("ogue$"), "og"),
-    (re.compile("ence$"), "ense"),
-    (re.compile("programme"), "program"),
-    (re.compile("lled$"), "led"),
-    (re.compile("lling$"), "ling"),
-)
-
-
-def _js_length(text: str) -> int:
-    """``text.length`` in JavaScript: UTF-16 code units."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
-@lru_cache(maxsize=200_000)
-def fold(word: str) -> str:
-    """search.js's ``fold``: one spelling for case, accents, plurals and variants."""
-    w = _ACCENTS.sub("", unicodedata.normalize("NFKD", word.lower()))
-    if _js_length(w) > 3 and w.endswith("ies"):
-        w = w[:-3] + "y"
-    elif _js_length(w) > 3 and re.search("[^s]s$", w) and not w.endswith(("us", "is")):
-        w = w[:-1]
-    if _js_length(w) > 4 and "a" <= w[-1] <= "z":
-        for pattern, replacement in _VARIANTS:
-            w = pattern.sub(replacement, w, count=1)
-    return w
-
-
-# A letter, then a decimal digit: what JavaScript's ``(\\p{L})(\\p{N})`` matches in
-# a text without other numbers.
-_GLUED = re.compile(r"(?<=[^\W\d_])(?=\d)")
-
-
-@lru_cache(maxsize=1)
-def _numbers() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """For texts with other numbers (Nl, No: "²", "Ⅻ"; Python's ``\\d`` is
-    decimal digits only, and its letters include these): a pattern that finds
-    such a text (those of the Basic Multilingual Plane, listed from the Unicode
-    database once per process, or any character beyond it), and JavaScript's
-    letter-then-number pattern for it, slower to run.
-    """
-    plane = "".join(
-        re.escape(chr(c)) for c in range(0x10000) if unicodedata.category(chr(c)) in ("Nl", "No")
-    )
-    beyond = "".join(
-        re.escape(chr(c))
-        for c in range(0x10000, 0x110000)
-        if unicodedata.category(chr(c)) in ("Nl", "No")
-    )
-    unusual = re.compile(f"[{plane}\U00010000-\U0010ffff]")
-    other = plane + beyond
-    return unusual, re.compile(f"(?<=[^\\W\\d_{other}])(?=[\\d{other}])")
-
-
-def _split_glued(text: str) -> str:
-    unusual, glued = _numbers()
-    return (glued if unusual.search(text) else _GLUED).sub(" ", text)
-
-
-def words(text: str) -> list[str]:
-    """search.js's ``words``: the folded words of ``text``, in order."""
-    return [fold(w) for w in _WORD.findall(_split_glued(text).lower())]
-
-
-# ----------------------------------------------------------------- one record
-
-
-Expand = Callable[[str], Iterable[str]]
-Terms = tuple[str, ...]  # the lists of `record_terms`
-
-
-def _none(text: str) -> tuple[str, ...]:
-    return ()
-
-
-def record_terms(rec: Any, expand: Expand = _none) -> Terms:
-    """The terms of one record, space-separated: all, in the title, in tags or
-    summary, and for each count in ``FREQUENT`` those it holds that often or more.
-
-    The text is search.js's ``searchable`` (title, summary, tags, aliases,
-    synonyms, identifiers, body), so the index finds what the check accepts.
-    ``expand(text)`` gives the glossary's other side of the abbreviations and
-    expansions in ``text``: a title that says "NDRC" also ranks as a title for
-    "National Development and Reform Commission".
-    """
-
-    def weighted(text: str) -> list[str]:
-        return words(" ".join((text, *expand(text))))
-
-    title = weighted(rec.title)
-    meta = weighted(" ".join(rec.tags) + " " + rec.summary)
-    rest = words(" ".join((*rec.aliases, *rec.synonyms, *rec.standards, rec.body)))
-    counts = Counter(title)
-    counts.update(meta)
-    counts.update(rest)
-    return (
-        " ".join(sorted(counts)),
-        " ".join(sorted(set(title))),
-        " ".join(sorted(set(meta))),
-        *(" ".join(sorted(t for t, n in counts.items() if n >= at)) for at in FREQUENT),
-    )
-
-
-def display(rec: Any) -> dict[str, Any]:
-    """What a result shows (search.js's ``fromLunr`` reads the same fields)."""
-    return {
-        "url": rec.url,
-        "title": rec.title,
-        "date": rec.date,
-        "issue": rec.issue,
-        "section": rec.section,
-        "tags": list(rec.tags),
-        "standards": list(rec.standards),
-        "extra": " ".join((*rec.aliases, *rec.synonyms, *rec.standards)),
-        "summary": rec.summary,
-        "text": rec.body,
-    }
-
-
-# ----------------------------------------------------------------- the index
 
 
 def _text(value: Any) -> str:
@@ -243,18 +127,71 @@ def chunk_keys(sizes: dict[str, int], limit: int = CHUNK_BYTES) -> dict[str, lis
     return chunks
 
 
-def _lists(
-    terms: Sequence[Terms],
-) -> tuple[dict[str, list[int]], ...]:
-    """Postings: for each list of `record_terms`, {term: ascending ids}."""
-    found: tuple[dict[str, list[int]], ...] = tuple(
-        defaultdict(list) for _ in range(3 + len(FREQUENT))
-    )
+# ----------------------------------------------------------------- postings
+
+
+@dataclass(frozen=True)
+class Postings:
+    """The index's entries, {term: '"term":[lists]'}, and how many records hold each term."""
+
+    entries: dict[str, str]
+    counts: dict[str, int]
+
+
+def _entry(term: str, lists: Sequence[Sequence[int]]) -> str:
+    encoded = [deltas(ids) for ids in lists]
+    while not encoded[-1]:
+        encoded.pop()
+    return json.dumps(term, ensure_ascii=False) + ":" + _text(encoded)
+
+
+def _decoded(entry: str) -> list[list[int]]:
+    """An entry's lists of ids, every one of the ``LISTS`` (empty ones too)."""
+    (encoded,) = json.loads("{" + entry + "}").values()
+    lists = []
+    for gaps in encoded:
+        ids, at = [], 0
+        for gap in gaps:
+            at += gap
+            ids.append(at)
+        lists.append(ids)
+    return lists + [[] for _ in range(LISTS - len(lists))]
+
+
+def build_postings(terms: Sequence[Terms]) -> Postings:
+    """The postings of records numbered in order, from their `record_terms`."""
+    found: list[dict[str, list[int]]] = [defaultdict(list) for _ in range(LISTS)]
     for number, kinds in enumerate(terms):
         for postings, text in zip(found, kinds, strict=True):
             for term in text.split():
                 postings[term].append(number)
-    return found
+    every, *boosts = found
+    entries = {t: _entry(t, [ids, *(b.get(t, ()) for b in boosts)]) for t, ids in every.items()}
+    return Postings(entries, {t: len(ids) for t, ids in every.items()})
+
+
+def patch_postings(previous: Postings, changed: dict[int, tuple[Terms, Terms]]) -> Postings:
+    """``previous`` with the records ``changed``, {number: (old terms, new terms)}, replaced.
+
+    Only the entries of terms those records had or have are decoded and encoded.
+    """
+    entries, counts = dict(previous.entries), dict(previous.counts)
+    now = {n: [set(text.split()) for text in new] for n, (_, new) in changed.items()}
+    affected: set[str] = set()
+    for old, new in changed.values():
+        affected.update(old[0].split(), new[0].split())
+    for term in affected:
+        known = entries.get(term)
+        lists = _decoded(known) if known else [[] for _ in range(LISTS)]
+        for k in range(LISTS):
+            kept = [n for n in lists[k] if n not in changed]
+            lists[k] = sorted(kept + [n for n in changed if term in now[n][k]])
+        if lists[0]:
+            entries[term], counts[term] = _entry(term, lists), len(lists[0])
+        else:
+            entries.pop(term, None)
+            counts.pop(term, None)
+    return Postings(entries, counts)
 
 
 def _facets(recs: Sequence[Any]) -> dict[str, dict[str, list[int]]]:
@@ -272,45 +209,58 @@ def _facets(recs: Sequence[Any]) -> dict[str, dict[str, list[int]]]:
     }
 
 
-def _memo(cache: PluginCache | None, key: str) -> dict[str, Terms]:
-    if cache is None:
-        return {}
-    stored = cache.load(MEMO_SLOT, key) or {}
+def vocabulary(counts: dict[str, int]) -> tuple[dict[str, int], list[str]]:
+    """Folded words of 4 to 30 letters with how many records hold each ("did
+    you mean"), and the two-character words with a letter ("ai", "5g": search.js
+    searches them as they are typed)."""
+    found = {t: n for t, n in sorted(counts.items()) if 4 <= len(t) <= 30 and t.isalpha()}
+    short = sorted(t for t in counts if len(t) == 2 and t.isascii() and not t.isdigit())
+    return found, short
+
+
+# ----------------------------------------------------------------- the cache
+
+
+def _loaded(stored: dict[str, bytes], name: str) -> Any:
     try:
-        memo = marshal.loads(stored.get(MEMO_FILE, marshal.dumps({})))
-    except (ValueError, EOFError, TypeError):
-        return {}
-    return memo if isinstance(memo, dict) else {}
+        return marshal.loads(stored[name])
+    except (KeyError, ValueError, EOFError, TypeError):
+        return None
 
 
-def terms_of(
+def postings_of(
     recs: Sequence[Any],
     digests: Sequence[str],
     cache: PluginCache | None,
     key: str,
-    expand: Expand = _none,
-) -> list[Terms]:
-    """`record_terms` of each record, kept in the plugin's cache by record digest.
+    expand: Expand = words_of.none,
+) -> Postings:
+    """The postings of ``recs`` (numbered in order), patched or rebuilt (see the
+    module's docstring). ``key`` must name all else the terms are made from
+    (the code, the glossary)."""
+    stored = (cache.load(SLOT, key) if cache is not None else None) or {}
+    memo = _loaded(stored, TERMS_FILE)
+    memo = memo if isinstance(memo, dict) else {}
+    index = _loaded(stored, INDEX_FILE)
+    made = [memo.get(d) or record_terms(rec, expand) for rec, d in zip(recs, digests, strict=True)]
+    postings = None
+    if isinstance(index, dict) and len(index.get("digests", ())) == len(digests):
+        before = index["digests"]
+        changed = [n for n, (a, b) in enumerate(zip(before, digests, strict=True)) if a != b]
+        if len(changed) <= PATCH_MAX and all(before[n] in memo for n in changed):
+            previous = Postings(index["entries"], index["counts"])
+            replaced = {n: (memo[before[n]], made[n]) for n in changed}
+            postings = patch_postings(previous, replaced) if changed else previous
+    if postings is None:
+        postings = build_postings(made)
+    if cache is not None and (index is None or list(index.get("digests", ())) != list(digests)):
+        kept = dict(zip(digests, made, strict=True))
+        state = {"digests": list(digests), "entries": postings.entries, "counts": postings.counts}
+        cache.store(SLOT, key, {TERMS_FILE: marshal.dumps(kept), INDEX_FILE: marshal.dumps(state)})
+    return postings
 
-    ``key`` must name all else they are made from (the code, the glossary).
-    The record files are not kept: JSON for 10,000 records takes 0.2 s, and
-    keeping them would add 45 MB to the cache's peak in memory.
-    """
-    memo = _memo(cache, key)
-    found = [memo.get(d) or record_terms(rec, expand) for rec, d in zip(recs, digests, strict=True)]
-    kept = dict(zip(digests, found, strict=True))
-    if cache is not None and kept.keys() != memo.keys():
-        cache.store(MEMO_SLOT, key, {MEMO_FILE: marshal.dumps(kept)})
-    return found
 
-
-def vocabulary(every: dict[str, list[int]]) -> tuple[dict[str, int], list[str]]:
-    """From the postings: folded words of 4 to 30 letters with how many records
-    hold each ("did you mean"), and the two-character words with a letter ("ai",
-    "5g": search.js searches them as they are typed)."""
-    counts = {t: len(ids) for t, ids in sorted(every.items()) if 4 <= len(t) <= 30 and t.isalpha()}
-    short = sorted(t for t in every if len(t) == 2 and t.isascii() and not t.isdigit())
-    return counts, short
+# ----------------------------------------------------------------- the files
 
 
 def index_files(
@@ -318,25 +268,19 @@ def index_files(
     digests: Sequence[str],
     cache: PluginCache | None = None,
     key: str = "",
-    expand: Expand = _none,
+    expand: Expand = words_of.none,
 ) -> dict[str, bytes]:
     """Every file of the index for ``recs`` (newest first, as the plugin has them):
-    {site path: bytes}. ``key`` and ``expand`` are `terms_of`'s."""
+    {site path: bytes}. ``key`` and ``expand`` are `postings_of`'s."""
     oldest_first = list(reversed(recs))
     oldest_digests = list(reversed(digests))
-    made = terms_of(oldest_first, oldest_digests, cache, cache_key(FORMAT, key), expand)
-    every, *boosts = _lists(made)
-    encoded: dict[str, str] = {}
-    for term, ids in every.items():
-        lists = [deltas(ids), *(deltas(b.get(term, ())) for b in boosts)]
-        while not lists[-1]:
-            lists.pop()
-        encoded[term] = json.dumps(term, ensure_ascii=False) + ":" + _text(lists)
+    postings = postings_of(oldest_first, oldest_digests, cache, cache_key(FORMAT, key), expand)
     files: dict[str, bytes] = {}
     chunks: dict[str, str] = {}
-    sizes = {term: len(entry) for term, entry in encoded.items()}
+    entries = postings.entries
+    sizes = {term: len(entry) for term, entry in entries.items()}
     for prefix, members in sorted(chunk_keys(sizes).items()):
-        data = ("{" + ",".join(encoded[term] for term in members) + "}").encode()
+        data = ("{" + ",".join(entries[term] for term in members) + "}").encode()
         chunks[prefix] = _name(data)
         files[f"{ROOT}t/{chunks[prefix]}.json"] = data
     blocks = []
@@ -351,7 +295,7 @@ def index_files(
         data = _json(values)
         facets[name] = _name(data)
         files[f"{ROOT}f/{facets[name]}.json"] = data
-    counts, short = vocabulary(every)
+    counts, short = vocabulary(postings.counts)
     data = _json(counts)
     files[f"{ROOT}w/{_name(data)}.json"] = data
     manifest = {

@@ -86,7 +86,10 @@ index = _helper("search_index")
 postings = _helper("search_postings")
 # A digest of the code that turns items into records and records into index
 # files: part of every cache key, so a changed plugin never reuses old files.
-CODE = code_digest(HERE / "search.py", HERE / "_search_index.py", HERE / "_search_postings.py")
+CODE = code_digest(
+    *(HERE / name for name in ("search.py", "_search_index.py", "_search_postings.py")),
+    HERE / "_search_words.py",
+)
 
 ENGINES = ("pagefind", "lunr", "gazette")
 OPTIONS = {

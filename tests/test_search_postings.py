@@ -235,3 +235,25 @@ def test_incremental_builds_write_the_index_of_a_build_from_scratch(tmp_path, mo
             assert len([u for u in changed if "/t/" in u]) <= 2, changed
             assert len({u.rsplit("/", 2)[1] for u in changed if "/d/" in u}) == 1
         previous = files
+
+
+WORDS = st.lists(st.sampled_from(["ai", "5g", "grid", "gridlock", "data", "标准"]), max_size=5)
+
+
+def _terms(found: list[str]) -> tuple[str, ...]:
+    """Terms of a made-up record: its first word in the title, the rest in the text."""
+    unique = sorted(set(found))
+    return (" ".join(unique), " ".join(found[:1]), "", " ".join(unique[1:2]), "")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=8), st.data())
+def test_patching_the_postings_of_changed_records_equals_building_them(records, data):
+    before = [_terms(found) for found in records]
+    after = list(before)
+    changed = data.draw(st.sets(st.integers(0, len(records) - 1)))
+    for number in changed:
+        after[number] = _terms(data.draw(WORDS))
+    replaced = {n: (before[n], after[n]) for n in changed}
+    patched = postings.patch_postings(postings.build_postings(before), replaced)
+    assert patched == postings.build_postings(after)
