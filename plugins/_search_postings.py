@@ -173,13 +173,16 @@ def build_postings(terms: Sequence[Terms]) -> Postings:
 def patch_postings(previous: Postings, changed: dict[int, tuple[Terms, Terms]]) -> Postings:
     """``previous`` with the records ``changed``, {number: (old terms, new terms)}, replaced.
 
-    Only the entries of terms those records had or have are decoded and encoded.
+    Only the entries of terms that one of those records gained or lost, in any
+    list, are decoded and encoded again: an edit that adds a sentence touches a
+    few, not the hundreds the record holds (nor "the", held by every record).
     """
     entries, counts = dict(previous.entries), dict(previous.counts)
     now = {n: [set(text.split()) for text in new] for n, (_, new) in changed.items()}
     affected: set[str] = set()
-    for old, new in changed.values():
-        affected.update(old[0].split(), new[0].split())
+    for n, (old, _) in changed.items():
+        for text, kept in zip(old, now[n], strict=True):
+            affected.update(kept.symmetric_difference(text.split()))
     for term in affected:
         known = entries.get(term)
         lists = _decoded(known) if known else [[] for _ in range(LISTS)]

@@ -63,30 +63,36 @@ def fold(word: str) -> str:
 _GLUED = re.compile(r"(?<=[^\W\d_])(?=\d)")
 
 
-@lru_cache(maxsize=1)
-def _numbers() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """For texts with other numbers (Nl, No: "²", "Ⅻ"; Python's ``\\d`` is
-    decimal digits only, and its letters include these): a pattern that finds
-    such a text (those of the Basic Multilingual Plane, listed from the Unicode
-    database once per process, or any character beyond it), and JavaScript's
-    letter-then-number pattern for it, slower to run.
-    """
-    plane = "".join(
-        re.escape(chr(c)) for c in range(0x10000) if unicodedata.category(chr(c)) in ("Nl", "No")
-    )
-    beyond = "".join(
+def _other_numbers(first: int, last: int) -> str:
+    """The numbers that are not decimal digits (Nl, No) from ``first`` to ``last``, escaped."""
+    return "".join(
         re.escape(chr(c))
-        for c in range(0x10000, 0x110000)
+        for c in range(first, last)
         if unicodedata.category(chr(c)) in ("Nl", "No")
     )
-    unusual = re.compile(f"[{plane}\U00010000-\U0010ffff]")
-    other = plane + beyond
-    return unusual, re.compile(f"(?<=[^\\W\\d_{other}])(?=[\\d{other}])")
+
+
+@lru_cache(maxsize=1)
+def _unusual() -> re.Pattern[str]:
+    """Finds a text that may hold numbers other than decimal digits: one of the
+    Basic Multilingual Plane's (listed once per process, 6 ms), or any
+    character beyond it."""
+    return re.compile(f"[{_other_numbers(0x80, 0x10000)}\U00010000-\U0010ffff]")
+
+
+@lru_cache(maxsize=1)
+def _glued_everywhere() -> re.Pattern[str]:
+    """JavaScript's ``(\\p{L})(\\p{N})`` for any text: Python's ``\\d`` is decimal
+    digits only, and its letters include the other numbers ("²", "Ⅻ"). Slower
+    to build (0.1 s) and to run, so only for texts `_unusual` finds."""
+    other = _other_numbers(0x80, 0x110000)
+    return re.compile(f"(?<=[^\\W\\d_{other}])(?=[\\d{other}])")
 
 
 def _split_glued(text: str) -> str:
-    unusual, glued = _numbers()
-    return (glued if unusual.search(text) else _GLUED).sub(" ", text)
+    if text.isascii() or not _unusual().search(text):
+        return _GLUED.sub(" ", text)
+    return _glued_everywhere().sub(" ", text)
 
 
 def words(text: str) -> list[str]:
