@@ -685,8 +685,8 @@ def site_toml(archive: Archive, plugins: str = "minimal") -> str:
     """site.toml in the style of the repository's own, with six sections.
 
     ``plugins="minimal"`` enables items, issues and home; ``"sample"`` every
-    plugin the sample archive enables (search on Pagefind); ``"sample-gazette"``
-    the same with search on Gazette's own index.
+    plugin the sample archive enables (search on the default engine, Gazette's
+    own index); ``"sample-pagefind"`` the same with search on Pagefind.
     """
     lines = [
         "[site]",
@@ -706,8 +706,8 @@ def site_toml(archive: Archive, plugins: str = "minimal") -> str:
     lines += ["[plugins.items]", "", "[plugins.issues]", "", "[plugins.home]", "recent = 10", ""]
     extra = {
         "sample": SAMPLE_PLUGINS,
-        "sample-gazette": SAMPLE_PLUGINS.replace(
-            "[plugins.search]\n", '[plugins.search]\nengine = "gazette"\n'
+        "sample-pagefind": SAMPLE_PLUGINS.replace(
+            "[plugins.search]\n", '[plugins.search]\nengine = "pagefind"\n'
         ),
     }
     return "\n".join(lines) + extra.get(plugins, "")
@@ -973,10 +973,10 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--plugins",
-        choices=("minimal", "sample", "sample-gazette"),
+        choices=("minimal", "sample", "sample-pagefind"),
         default="minimal",
         help="Gazette plugins: items, issues, home (minimal) or every sample plugin "
-        "(sample: search on Pagefind; sample-gazette: on Gazette's own index)",
+        "(sample: search on Gazette's own index; sample-pagefind: on Pagefind)",
     )
     args = parser.parse_args(None if argv is None else list(argv))
     if args.items < 1:

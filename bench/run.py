@@ -288,7 +288,7 @@ def ensure_archive(size: int, seed: int, fmt: str, plugins: str = "minimal") -> 
     """Generate ``bench/out/n<size>-s<seed>/<fmt>`` unless an identical one exists.
 
     With ``plugins="sample"`` (Gazette only) the folder is ``gazette-sample``,
-    with ``"sample-gazette"`` ``gazette-sample-gazette``.
+    with ``"sample-pagefind"`` ``gazette-sample-pagefind``.
     """
     name = f"{fmt}-{plugins}" if plugins.startswith("sample") and fmt == "gazette" else fmt
     project = OUT / f"n{size}-s{seed}" / name
@@ -598,10 +598,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the raw numbers to this file")
     parser.add_argument(
         "--plugins",
-        choices=("minimal", "sample", "sample-gazette"),
+        choices=("minimal", "sample", "sample-pagefind"),
         default="sample",
-        help="Gazette's plugins: every sample plugin, search on Pagefind (default) or "
-        "on Gazette's own index (sample-gazette), or minimal",
+        help="Gazette's plugins: every sample plugin, search on Gazette's own index "
+        "(sample, the default) or on Pagefind (sample-pagefind), or minimal",
     )
     parser.add_argument(
         "--install-peers", action="store_true", help=f"pip install Pelican into {PEERS_VENV}"

@@ -1,12 +1,12 @@
-"""Benchmark client-side search: both engines, measured in a real browser.
+"""Benchmark client-side search: every engine, measured in a real browser.
 
 Why: readers search from a static site (GitHub Pages) on phones and slow
 networks, so what counts is what the browser downloads and waits for before the
 first results, not only how fast the index builds. DESIGN.md's budget: at
-10,000 items the default engine (Pagefind) fetches at most 300 KB before the
-first results.
+10,000 items the default engine (Gazette's own index since 2026-12-01's ninth
+session; Pagefind before) fetches at most 300 KB before the first results.
 
-    .venv/bin/python bench/search_bench.py [--sizes 1000,10000] [--engines pagefind,lunr]
+    .venv/bin/python bench/search_bench.py [--sizes 1000,10000] [--engines gazette,pagefind,lunr]
                                            [--shard-records 0,1000000] [--queries 20]
                                            [--json PATH] [--reuse] [--slowest 20]
 
@@ -481,7 +481,7 @@ def measured(row: Row, queries: tuple[str, ...], reuse: bool = False, nagle: boo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--engines", default="pagefind,lunr")
+    parser.add_argument("--engines", default="gazette,pagefind,lunr")
     parser.add_argument(
         "--shard-records",
         default="0",

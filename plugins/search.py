@@ -3,11 +3,16 @@
 Pages:
 
 - ``/search/``: the search page (``search.html``); ``search.js`` adds a search
-  box to the header of every page and runs queries against one of two engines.
+  box to the header of every page and runs queries against one of three engines.
 
 Engines (option ``engine``):
 
-- ``pagefind`` (default): the `pagefind` Python package drives its binary
+- ``gazette`` (default): Gazette's own index, postings chunked by prefix under
+  ``/search/gazette/`` (``_search_postings.py``; its words are search.js's,
+  ``_search_words.py``). The browser fetches a small manifest, the chunks of
+  the words typed and a file per result shown: about 60 KB before the first
+  results at 10,000 items. An edit patches the postings of the changed item.
+- ``pagefind``: the `pagefind` Python package drives its binary
   (``pagefind_bin``, from PyPI) and writes a chunked index under ``/pagefind/``.
   The browser fetches only the chunks a query needs (about 410 KB before the
   first results at 10,000 items, in 8 shards), so it suits archives of any
@@ -19,7 +24,7 @@ Engines (option ``engine``):
   show) and ``lunr.min.js`` from the npm ``lunr`` package (pinned in
   ``theme/vendor/package.json``, installed by ``python3 dev.py``). The browser
   downloads all of it before the first result, so a warning recommends
-  ``pagefind`` once the gzipped files pass ``lunr_warn_bytes``.
+  ``gazette`` once the gzipped files pass ``lunr_warn_bytes``.
 
 ``link`` returns ``SearchData``: one ``Record`` per public item (never a draft
 or a scheduled item), a pure function of the site and its glossary, and a digest
@@ -95,9 +100,9 @@ ENGINES = ("pagefind", "lunr", "gazette")
 OPTIONS = {
     "engine": Option(
         str,
-        "pagefind",
-        "pagefind (chunked index, any archive size), lunr (one index, small archives) "
-        "or gazette (Gazette's own chunked index: the fewest bytes per query)",
+        "gazette",
+        "gazette (Gazette's own chunked index: the fewest bytes per query), pagefind "
+        "(Pagefind's chunked index) or lunr (one index, small archives)",
         ENGINES,
     ),
     "lunr_warn_bytes": Option(
@@ -575,7 +580,7 @@ def gzipped_size(files: Iterable[bytes]) -> int:
 
 
 def size_warning(size: int, limit: int, path: str, line: int) -> Diagnostic | None:
-    """A warning recommending Pagefind when the lunr files weigh more than ``limit``."""
+    """A warning recommending the gazette engine when the lunr files weigh more than ``limit``."""
     if size <= limit:
         return None
     return warning(
@@ -584,7 +589,8 @@ def size_warning(size: int, limit: int, path: str, line: int) -> Diagnostic | No
         "search-index-size",
         f"the lunr search index and documents weigh {size / 1e6:.1f} MB gzipped, over "
         f"{limit / 1e6:g} MB: readers download all of it before the first result",
-        'set engine = "pagefind" in [plugins.search]; it loads only what a query needs',
+        'set engine = "gazette" (the default) in [plugins.search]; it loads only what a '
+        "query needs",
     )
 
 

@@ -299,14 +299,14 @@ def test_the_lunr_index_finds_aliases_and_synonyms_and_ranks_titles_first(tmp_pa
     assert result.warnings == ()
 
 
-def test_a_lunr_index_over_the_limit_warns_and_recommends_pagefind(tmp_path):
+def test_a_lunr_index_over_the_limit_warns_and_recommends_the_gazette_engine(tmp_path):
     files = {"site.toml": project("lunr", "lunr_warn_bytes = 100\n")}
     result = build(tmp_path, {**files, "content/items/a.md": item()})
     [found] = result.warnings
     assert found.code == "search-index-size"
     assert found.path == "site.toml" and found.line > 0
     assert "over 0.0001 MB" in found.message
-    assert 'engine = "pagefind"' in found.fix
+    assert 'engine = "gazette"' in found.fix
 
 
 def test_the_size_warning_is_an_error_under_strict(tmp_path):

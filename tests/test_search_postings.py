@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, BuildResult, build_site
-from helpers import CHROMIUM, NO_CHROMIUM, NOW, served
+from helpers import CHROMIUM, NO_CHROMIUM, NOW, SITE_TOML, build, item, served
 from plugins import search
 
 postings = search.postings
@@ -257,3 +257,13 @@ def test_patching_the_postings_of_changed_records_equals_building_them(records, 
     replaced = {n: (before[n], after[n]) for n in changed}
     patched = postings.patch_postings(postings.build_postings(before), replaced)
     assert patched == postings.build_postings(after)
+
+
+def test_gazette_is_the_default_engine_and_needs_no_webassembly(tmp_path):
+    files = {"site.toml": SITE_TOML + "[plugins.search]\n", "content/items/one.md": item()}
+    result = build(tmp_path, files)
+    manifest = json.loads(result.files[postings.MANIFEST])
+    assert manifest["count"] == 1
+    page = result.files["/"].decode()
+    assert 'data-search-engine="gazette"' in page
+    assert "wasm-unsafe-eval" not in page

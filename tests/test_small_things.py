@@ -489,7 +489,7 @@ def test_glossary_letter_links_are_24px_targets_and_the_page_is_short(browser, s
 
 
 @browser_only
-@pytest.mark.parametrize("engine", ["pagefind", "lunr"])
+@pytest.mark.parametrize("engine", ["gazette", "pagefind", "lunr"])
 @pytest.mark.parametrize("query", ["don't", "don’t", '"register twice"', "“register twice”"])
 def test_search_matches_across_straight_and_curly_quotes(browser, served, engine, query):
     lunr_missing = not (ROOT / "theme/vendor/node_modules/lunr/lunr.min.js").is_file()
