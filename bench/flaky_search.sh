@@ -3,9 +3,12 @@
 # for 20 consecutive runs without a failure. One CPU-bound process per core runs
 # beside the tests for the whole time. Prints each run's result and the count.
 #
-#     bench/flaky_search.sh [runs]        # default 20
+#     bench/flaky_search.sh [runs] [pytest -k expression]   # default 20, every variant
+#     bench/flaky_search.sh 20 gazette                       # one engine's variant
 set -uo pipefail
 runs="${1:-20}"
+select=()
+[ -n "${2:-}" ] && select=(-k "$2")
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 hogs=()
@@ -18,7 +21,7 @@ log="$(mktemp)"
 failed=0
 for i in $(seq "$runs"); do
   start=$(date +%s)
-  if .venv/bin/python -m pytest -q -p no:randomly tests/test_search_browser.py >"$log" 2>&1; then
+  if .venv/bin/python -m pytest -q -p no:randomly tests/test_search_browser.py "${select[@]}" >"$log" 2>&1; then
     echo "run $i: passed in $(( $(date +%s) - start )) s ($(tail -1 "$log" | tr -d '='))"
   else
     failed=$((failed + 1))
