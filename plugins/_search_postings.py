@@ -98,32 +98,39 @@ def deltas(ids: Sequence[int]) -> list[int]:
     return [b - a for a, b in zip((0, *ids), ids, strict=False)]
 
 
+def _shared(first: str, last: str) -> str:
+    """The longest prefix of two strings: of a sorted group, its first and last."""
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
 def chunk_keys(sizes: dict[str, int], limit: int = CHUNK_BYTES) -> dict[str, list[str]]:
     """Split the terms into chunks of about ``limit`` bytes: {prefix key: its terms}.
 
     A group of terms sharing a prefix is split by the letter after it until each
     group fits; a term equal to the prefix stays in the group's own chunk. A
-    single term larger than ``limit`` is a chunk of its own.
+    single term larger than ``limit`` is a chunk of its own. A group to split
+    again starts from its longest common prefix, and the work is a loop, not
+    recursion: a hostile text of long words sharing long prefixes neither
+    splits a letter at a time nor overflows the stack.
     """
     chunks: dict[str, list[str]] = {}
-
-    def split(prefix: str, terms: list[str]) -> None:
-        if sum(sizes[t] for t in terms) <= limit or all(t == prefix for t in terms):
-            chunks[prefix] = terms
-            return
+    pending = [("", sorted(sizes))]
+    while pending:
+        prefix, terms = pending.pop()
         by_letter: dict[str, list[str]] = defaultdict(list)
-        own = []
         for term in terms:
             if term == prefix:
-                own.append(term)
+                chunks.setdefault(prefix, []).append(term)
             else:
                 by_letter[term[len(prefix)]].append(term)
-        if own:
-            chunks[prefix] = own
         for letter, group in by_letter.items():
-            split(prefix + letter, group)
-
-    split("", sorted(sizes))
+            if sum(sizes[t] for t in group) <= limit:
+                chunks[prefix + letter] = group
+            else:
+                pending.append((_shared(group[0], group[-1]), group))
     return chunks
 
 

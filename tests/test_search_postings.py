@@ -139,6 +139,17 @@ def test_chunks_fit_the_limit_unless_one_term_is_larger():
         assert sum(sizes[t] for t in members) <= 1_000 or members == ["big"], key
 
 
+def test_long_words_sharing_long_prefixes_split_without_recursion():
+    # Hostile text: words of thousands of letters that share all but the last.
+    chain = {"x" * n: 100 for n in range(1, 3_000)}
+    chunks = postings.chunk_keys(chain, 1_000)
+    assert sorted(t for members in chunks.values() for t in members) == sorted(chain)
+    twins = {"y" * 4_990 + str(n): 6_000 for n in range(10)}
+    chunks = postings.chunk_keys(twins, 24_000)
+    assert len(chunks) == 10
+    assert all(members == [key] or key == "y" * 4_990 for key, members in chunks.items())
+
+
 # --------------------------------------------------------------------------- builds
 
 
