@@ -1,15 +1,15 @@
 // Search the archive in the browser: a box in the header of every page, and the
 // search page /search/ with facets, sorting and the query in the URL.
 //
-// Two engines sit behind one small adapter, chosen by data-search-engine:
+// Three engines sit behind one small adapter, chosen by data-search-engine:
 //   load() -> { search(query, filters, sort, wantFacets) -> { total, facets, hits },
-//               preload(query) (Pagefind only) }
-// where facets is { tag|standard|section|year: { value: count } } (Pagefind counts only
-// when wantFacets is set, which loads its filter index) and each hit is a
+//               preload(query) (not lunr), vocabulary(), short, local, folds }
+// where facets is { tag|standard|section|year: { value: count } } (counted only
+// when wantFacets is set, which loads the facet files) and each hit is a
 // function that resolves to { url, title, date, issue, section, tags, summary,
-// text }. "pagefind" fetches only the index chunks a query needs;
-// "lunr" fetches one prebuilt index. Neither loads until the box is focused or
-// the search page opens.
+// text }. "gazette" (the default, Gazette's own index) and "pagefind" fetch
+// only the index chunks a query needs; "lunr" fetches one prebuilt index. None
+// loads until the box is focused or the search page opens.
 //
 // Everything from the index reaches the page as DOM text nodes (textContent,
 // createTextNode), never through innerHTML.
