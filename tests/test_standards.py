@@ -381,8 +381,8 @@ def test_search_records_carry_identifiers_only_with_the_plugin(tmp_path):
     rec = search.records(with_plugin.site, with_plugin.site.glossary)[0]
     assert rec.standards == ("SAC/TC 28/SC 42",)
     assert search.records(without.site, without.site.glossary)[0].standards == ()
-    index = search._helper()
-    entry = index.pagefind_record(rec, "en")
+    assert search.postings.display(rec)["standards"] == ["SAC/TC 28/SC 42"]  # the facet
+    entry = search.index.pagefind_record(rec, "en")
     assert entry["filters"]["standard"] == ["SAC/TC 28/SC 42"]
     assert "SAC/TC 28/SC 42" in entry["content"]
     assert search.lunr_document(0, rec)["standards"] == "SAC/TC 28/SC 42"
