@@ -140,7 +140,8 @@ def record_terms(rec: Any, expand: Expand = none) -> Terms:
 
 
 def display(rec: Any) -> dict[str, Any]:
-    """What a result shows (search.js's ``fromLunr`` reads the same fields)."""
+    """What a result shows, for the gazette and lunr engines (search.js's
+    ``fromLunr`` reads these fields)."""
     return {
         "url": rec.url,
         "title": rec.title,

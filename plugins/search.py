@@ -516,20 +516,9 @@ def lunr_document(ref: int, rec: Record) -> dict[str, str]:
     }
 
 
-def lunr_display(rec: Record) -> dict[str, Any]:
-    """What a lunr result shows; the position in the list is the lunr ``ref``."""
-    return {
-        "url": rec.url,
-        "title": rec.title,
-        "date": rec.date,
-        "issue": rec.issue,
-        "section": rec.section,
-        "tags": list(rec.tags),
-        "standards": list(rec.standards),
-        "extra": " ".join((*rec.aliases, *rec.synonyms, *rec.standards)),
-        "summary": rec.summary,
-        "text": rec.body,
-    }
+# What a lunr result shows (the position in the list is the lunr ``ref``): the
+# same fields as a record file of the gazette engine.
+lunr_display = postings.display
 
 
 def _json(value: Any) -> bytes:
