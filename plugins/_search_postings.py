@@ -238,6 +238,37 @@ def _loaded(stored: dict[str, bytes], name: str) -> Any:
         return None
 
 
+def _terms(value: Any) -> bool:
+    """Whether a kept value has the shape of `record_terms`'s."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == LISTS
+        and all(isinstance(text, str) for text in value)
+    )
+
+
+def _kept_index(index: Any, count: int) -> tuple[list[str], Postings] | None:
+    """The kept digests and postings, if ``index`` has their shape and ``count`` records.
+
+    A cache damaged inside a sound file (values of another type or shape) is
+    only a miss: the postings are rebuilt.
+    """
+    if not isinstance(index, dict):
+        return None
+    before, entries, counts = index.get("digests"), index.get("entries"), index.get("counts")
+    if not (isinstance(before, list) and len(before) == count):
+        return None
+    if not (isinstance(entries, dict) and isinstance(counts, dict)):
+        return None
+    if entries.keys() != counts.keys() or not all(isinstance(d, str) for d in before):
+        return None
+    if not all(isinstance(e, str) for e in entries.values()):
+        return None
+    if not all(type(n) is int for n in counts.values()):
+        return None
+    return before, Postings(entries, counts)
+
+
 def postings_of(
     recs: Sequence[Any],
     digests: Sequence[str],
@@ -250,23 +281,25 @@ def postings_of(
     (the code, the glossary)."""
     stored = (cache.load(SLOT, key) if cache is not None else None) or {}
     memo = _loaded(stored, TERMS_FILE)
-    memo = memo if isinstance(memo, dict) else {}
-    index = _loaded(stored, INDEX_FILE)
+    memo = {d: t for d, t in memo.items() if _terms(t)} if isinstance(memo, dict) else {}
+    kept = _kept_index(_loaded(stored, INDEX_FILE), len(digests))
     made = [memo.get(d) or record_terms(rec, expand) for rec, d in zip(recs, digests, strict=True)]
     postings = None
-    if isinstance(index, dict) and len(index.get("digests", ())) == len(digests):
-        before = index["digests"]
+    if kept is not None:
+        before, previous = kept
         changed = [n for n, (a, b) in enumerate(zip(before, digests, strict=True)) if a != b]
         if len(changed) <= PATCH_MAX and all(before[n] in memo for n in changed):
-            previous = Postings(index["entries"], index["counts"])
             replaced = {n: (memo[before[n]], made[n]) for n in changed}
-            postings = patch_postings(previous, replaced) if changed else previous
+            try:
+                postings = patch_postings(previous, replaced) if changed else previous
+            except (ValueError, TypeError, AttributeError):  # a damaged entry: rebuild
+                postings = None
     if postings is None:
         postings = build_postings(made)
-    if cache is not None and (index is None or list(index.get("digests", ())) != list(digests)):
-        kept = dict(zip(digests, made, strict=True))
+    if cache is not None and (kept is None or kept[0] != list(digests)):
+        terms = dict(zip(digests, made, strict=True))
         state = {"digests": list(digests), "entries": postings.entries, "counts": postings.counts}
-        cache.store(SLOT, key, {TERMS_FILE: marshal.dumps(kept), INDEX_FILE: marshal.dumps(state)})
+        cache.store(SLOT, key, {TERMS_FILE: marshal.dumps(terms), INDEX_FILE: marshal.dumps(state)})
     return postings
 
 

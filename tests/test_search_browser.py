@@ -144,9 +144,16 @@ def search_page(page, site_url: str, query: str) -> list[str]:
 
 
 def header_search(page, site_url: str, query: str, path: str = "") -> list[str]:
+    """Type ``query`` into the header box; the titles the popup shows for all of it.
+
+    Waits for search.js's event for the whole query, not for the first results:
+    under load those can be an earlier keystroke's ("blockch").
+    """
     page.goto(site_url + path)
+    page.evaluate(SEARCHED, [None])  # keep every search shown from here
     page.keyboard.press("/")
     page.keyboard.type(query)
+    page.evaluate(SEARCHED, [query])
     page.wait_for_selector(POPUP_RESULTS)
     return titles(page, ".search-popup")
 

@@ -10,7 +10,9 @@ run on this engine in test_search_relevance.py and test_search_browser.py.
 from __future__ import annotations
 
 import json
+import marshal
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, BuildResult, build_site
+from gazette.plugin_cache import PluginCache
 from helpers import CHROMIUM, NO_CHROMIUM, NOW, SITE_TOML, build, item, served
 from plugins import search
 
@@ -278,3 +281,35 @@ def test_gazette_is_the_default_engine_and_needs_no_webassembly(tmp_path):
     page = result.files["/"].decode()
     assert 'data-search-engine="gazette"' in page
     assert "wasm-unsafe-eval" not in page
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"digests": "not a list"},
+        {"digests": [1, 2, 3]},
+        {"entries": {"a": 1}, "counts": {"a": 1}},
+        {"counts": {"x": "one"}},
+        "terms",
+    ],
+    ids=["digests", "digest types", "entry types", "count types", "terms"],
+)
+def test_a_search_cache_damaged_inside_a_sound_file_only_costs_a_rebuild(tmp_path, damage):
+    folder = sample(tmp_path / "site")
+    scratch = index_of(run(folder, use_cache=False))
+    run(folder)
+    cache = PluginCache(folder / ".gazette-cache" / "plugins" / "search")
+    [path] = cache.folder.glob(f"{postings.SLOT}.zip")
+    with zipfile.ZipFile(path) as archive:
+        key = archive.comment.decode()
+        stored = {name: archive.read(name) for name in archive.namelist()}
+    if damage == "terms":
+        terms = marshal.loads(stored[postings.TERMS_FILE])
+        stored[postings.TERMS_FILE] = marshal.dumps({d: (1, None) for d in terms})
+    else:
+        state = marshal.loads(stored[postings.INDEX_FILE])
+        stored[postings.INDEX_FILE] = marshal.dumps({**state, **damage})
+    cache.store(postings.SLOT, key, stored)
+    edit(sorted((folder / "content" / "items").rglob("*.md"))[3], "\n\n", "\n\nQuartz.\n\n")
+    assert index_of(run(folder)) == index_of(run(folder, use_cache=False))
+    assert scratch != index_of(run(folder))  # the edit is in
