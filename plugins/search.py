@@ -345,6 +345,11 @@ def with_standards(site: Site) -> bool:
     return any(spec.name == "standards" for spec in site.config.plugins)
 
 
+def glossary_key(glossary: Sequence[GlossaryEntry]) -> str:
+    """A cache key for what is made from the records and the glossary, with this code."""
+    return cache_key(CODE, [[e.abbr, e.expansion] for e in glossary])
+
+
 MEMO_SLOT = "records"
 MEMO_FILE = "synonyms.json"
 
@@ -386,7 +391,7 @@ def records_and_digests(
     standards = with_standards(site)
     items = site.public_items
     unfinished = [_unfinished(item, site, standards) for item in items]
-    key = cache_key(CODE, [[e.abbr, e.expansion] for e in glossary])
+    key = glossary_key(glossary)
     memo: dict = {}
     if cache is not None:
         stored = cache.load(MEMO_SLOT, key) or {}
@@ -521,8 +526,7 @@ def lunr_document(ref: int, rec: Record) -> dict[str, str]:
 lunr_display = postings.display
 
 
-def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+_json = postings._json  # compact JSON, UTF-8
 
 
 def lunr_files(
@@ -687,9 +691,12 @@ def outputs(
         return
     if data.engine == "gazette":
         words = thesaurus(site.glossary)
-        key = cache_key(CODE, [[e.abbr, e.expansion] for e in site.glossary])
         made = postings.index_files(
-            data.records, data.digests, cache, key, lambda text: synonyms(text, words)
+            data.records,
+            data.digests,
+            cache,
+            glossary_key(site.glossary),
+            lambda text: synonyms(text, words),
         )
         for url, content in made.items():
             yield StaticFile(url, content)

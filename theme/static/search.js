@@ -600,7 +600,7 @@
     var query = searchable(typed);
     if (!query || engineName === "lunr" || query.split(" ").pop().length < PRELOAD_FROM) return;
     engine().then(function (eng) {
-      (eng.folds ? [query] : spellings(query)).forEach(function (form) { eng.preload(form); });
+      searchForms(eng, query).forEach(function (form) { eng.preload(form); });
     }).catch(function () {});
   }
 
@@ -993,9 +993,15 @@
     return forms;
   }
 
+  // The forms of a query to send an engine: the query itself to one that has
+  // every record in hand (lunr) or folds spellings as search.js does (gazette),
+  // its other spellings too to one that stems them apart (Pagefind).
+  function searchForms(eng, query) {
+    return eng.local || eng.folds ? [query.replace(/"/g, " ")] : spellings(query);
+  }
+
   function candidates(eng, query, filters, sort) {
-    var forms = eng.local || eng.folds ? [query.replace(/"/g, " ")] : spellings(query);
-    return Promise.all(forms.map(function (form) {
+    return Promise.all(searchForms(eng, query).map(function (form) {
       return eng.search(form, filters, sort, false);
     })).then(function (results) {
       var seen = {}, hits = [];
