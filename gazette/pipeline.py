@@ -155,7 +155,8 @@ def _build_site(request: BuildRequest, progress: Progress | None) -> BuildResult
         with SiteWriter(output, manifest) as writer:
             result = _build(request, project, progress or Progress(), writer, repaired)
         if request.use_cache and result.clock_known:
-            uptodate.save(stamp_path, _stamp(request, inputs, output, result))
+            stamp = _stamp(request, inputs, output, result, writer.entries)
+            uptodate.save(stamp_path, stamp)
     return result
 
 
@@ -173,12 +174,16 @@ def _request_key(request: BuildRequest, output: Path) -> str:
 
 
 def _stamp(
-    request: BuildRequest, inputs: uptodate.Inputs, output: Path, result: BuildResult
+    request: BuildRequest,
+    inputs: uptodate.Inputs,
+    output: Path,
+    result: BuildResult,
+    entries: list[str] | None = None,
 ) -> uptodate.Stamp:
     return uptodate.Stamp(
         request=_request_key(request, output),
         inputs=inputs.vouched(),
-        output=uptodate.output_digest(output),
+        output=uptodate.output_digest(output, entries),
         built=request.options.now.isoformat(),
         expires=result.expires.isoformat() if result.expires else None,
         items=len(result.site.items),

@@ -214,3 +214,61 @@ def test_the_events_page_stays_the_same_until_it_expires(tmp_path):
         assert events_page(tmp_path / f"d{seen}", expires)[0] != page
         now, seen = expires, seen + 1
     assert seen >= 5, "the sample events should flip several times"
+
+
+def test_the_stamp_from_the_writers_walk_equals_a_walk_of_the_built_site(project, capsys):
+    """The writer walks the new site as it finishes it (pruning the spare) and
+    gives the stamp its lines; they must be what the next build's walk sees."""
+    stamp_path = project / STAMP
+    site = project / "site"
+    for change in (None, None, "edit", "delete"):
+        if change == "edit":
+            (project / "content/items/a.md").write_text(item(title="A new title"), "utf-8")
+        elif change == "delete":  # the spare holds b's page: the writer prunes it
+            (project / "content/items/b.md").unlink()
+        age(project)
+        cli(project, capsys)
+        stamp = uptodate.load(stamp_path)
+        assert stamp is not None
+        assert stamp.output == uptodate.output_digest(site), change
+    assert not (site / "items/b").exists()
+    assert "Up to date" in cli(project, capsys)
+
+
+def test_the_writers_survey_lists_and_prunes_a_folder_as_the_walk_does(tmp_path):
+    from gazette.output.survey import Survey
+
+    files = [
+        "index.html",
+        ".nojekyll",
+        "items/a/index.html",
+        "items/b/index.html",
+        "items/b/extra.txt",
+        "items/c/index.html",
+        "search/gazette/t/x.json",
+        "a-b/index.html",
+        "a/index.html",
+        "__pycache__/x.pyc",
+    ]
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name, "utf-8")
+    (tmp_path / "empty/inner").mkdir(parents=True)
+    survey = Survey(str(tmp_path))
+    survey.scan()
+    before: list[str] = []
+    uptodate.walk(str(tmp_path), before)
+    assert survey.lines() == before
+    wanted = {"index.html", ".nojekyll", "items/a/index.html", "items/b/index.html", "a/index.html"}
+    (tmp_path / "items/d").mkdir()  # the writer places a new file
+    new = tmp_path / "items/d/index.html"
+    new.write_text("new", "utf-8")
+    survey.placed("items/d/index.html", new.stat())
+    survey.prune(wanted | {"items/d/index.html"})
+    after: list[str] = []
+    uptodate.walk(str(tmp_path), after)
+    assert survey.lines() == after
+    assert sorted(
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+    ) == sorted(wanted | {"items/d/index.html"})
+    assert not (tmp_path / "empty").exists() and not (tmp_path / "items/c").exists()

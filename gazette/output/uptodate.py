@@ -36,7 +36,7 @@ import json
 import os
 import sysconfig
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -74,38 +74,79 @@ class Stamp:
     warnings: tuple[str, ...]
 
 
-def _entries(folder: Path, skip: frozenset[Path], deep: bool) -> Iterator[str]:
-    """One line per entry under ``folder`` (sorted, recursively when ``deep``)."""
+def walk(
+    folder: str,
+    lines: list[str],
+    skip: frozenset[str] = frozenset(),
+    deep: bool = True,
+    wanted: set[str] | None = None,
+    prefix: str = "",
+) -> tuple[int, bool]:
+    """Append one line per entry under ``folder`` (sorted, recursively when ``deep``).
+
+    Returns the newest file modification time seen (ns), and whether the
+    folder was left empty. Plain strings and one ``stat`` per file: this walk
+    runs twice per build over ``site/`` (23,000 files at 10,000 items), where
+    building a ``Path`` per entry tripled its cost.
+
+    With ``wanted`` (paths relative to the walk's root), the walk also prunes:
+    a file not wanted is removed, and so is a folder it leaves empty; neither
+    is listed. The site writer prunes the spare this way, so that one walk
+    both removes what the last build left and gives the stamp its lines.
+    """
     try:
         with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda e: e.name)
+            entries = sorted(scan, key=_name)
     except FileNotFoundError:
-        yield "-"
-        return
+        lines.append("-")
+        return 0, True
     except NotADirectoryError:
-        stat = folder.stat()
-        yield f"{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}"
-        return
+        stat = os.stat(folder)
+        lines.append(f"{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}")
+        return 0, False
+    newest, empty = 0, True
     for entry in entries:
-        if entry.name == "__pycache__" or Path(entry.path) in skip:
-            continue
-        stat = entry.stat(follow_symlinks=False)
+        listed = entry.name != "__pycache__" and not (skip and entry.path in skip)
         if entry.is_dir(follow_symlinks=False):
-            if deep:
-                yield f"d {entry.name}"
-                yield from _entries(Path(entry.path), skip, deep)
-                yield "u"
+            if not deep or not (listed or wanted is not None):
+                empty = False
+                continue
+            inner: list[str] = []
+            found, left_empty = walk(
+                entry.path, inner, skip, deep, wanted, prefix + entry.name + "/"
+            )
+            if wanted is not None and left_empty:
+                os.rmdir(entry.path)
+                continue
+            empty = False
+            if listed:
+                newest = max(newest, found)
+                lines.append(f"d {entry.name}")
+                lines += inner
+                lines.append("u")
+        elif wanted is not None and prefix + entry.name not in wanted:
+            os.unlink(entry.path)
         else:
-            yield f"f {entry.name} {stat.st_size} {stat.st_mtime_ns} {stat.st_ino}"
+            empty = False
+            if listed:
+                stat = entry.stat(follow_symlinks=False)
+                newest = max(newest, stat.st_mtime_ns)
+                lines.append(file_line(entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return newest, empty
 
 
-def _digest(lines: Iterable[str], newest: list[int]) -> str:
-    hasher = hashlib.blake2b(digest_size=16)
-    for line in lines:
-        hasher.update(line.encode("utf-8", "surrogateescape") + b"\n")
-        if line.startswith("f "):
-            newest[0] = max(newest[0], int(line.rsplit(" ", 2)[1]))
-    return hasher.hexdigest()
+def file_line(name: str, size: int, mtime_ns: int, inode: int) -> str:
+    """A file's line in `walk`'s listing."""
+    return f"f {name} {size} {mtime_ns} {inode}"
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _digest(lines: list[str]) -> str:
+    text = "\n".join(lines) + "\n" if lines else ""
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 def _roots(project: Path) -> list[tuple[str, Path, bool]]:
@@ -129,13 +170,14 @@ def _roots(project: Path) -> list[tuple[str, Path, bool]]:
 
 def take_inputs(project: Path, skip: Iterable[Path]) -> Inputs:
     """The digest of every input's metadata, and whether any was modified just now."""
-    skipped = frozenset(p.resolve() for p in skip)
+    skipped = frozenset(str(p.resolve()) for p in skip)
     racy_after = time.time_ns() - RACY_NS
     digests, racy = [], []
     for label, path, deep in _roots(project):
-        newest = [0]
-        digests.append((label, _digest(_entries(path.resolve(), skipped, deep), newest)))
-        if newest[0] >= racy_after:
+        lines: list[str] = []
+        newest, _ = walk(str(path.resolve()), lines, skipped, deep)
+        digests.append((label, _digest(lines)))
+        if newest >= racy_after:
             racy.append(label)
     packages = Path(sysconfig.get_paths()["purelib"])
     digests.append(("installed packages", _folder_line(packages)))
@@ -150,10 +192,16 @@ def _folder_line(folder: Path) -> str:
     return f"{stat.st_mtime_ns} {stat.st_ino}"
 
 
-def output_digest(output: Path) -> str:
-    """The metadata digest of the output folder, its own inode included."""
-    head = _folder_line(output)
-    return _digest([head, *_entries(output, frozenset(), True)], [0])
+def output_digest(output: Path, entries: list[str] | None = None) -> str:
+    """The metadata digest of the output folder, its own inode included.
+
+    ``entries`` are `walk`'s lines for the folder when the caller has them (the
+    site writer walks the new site as it finishes it), so it is not walked again.
+    """
+    if entries is None:
+        entries = []
+        walk(str(output), entries)
+    return _digest([_folder_line(output), *entries])
 
 
 def request_key(fields: dict[str, object]) -> str:

@@ -187,6 +187,8 @@ class SiteWriter:
         self._touched = False  # whether a file was sent yet (the spare is still intact)
         self._done = False
         self._current: dict[str, list] = {}
+        # The stamp's lines for the new site (`uptodate.walk`), from the writer.
+        self.entries: list[str] | None = None
         self._conn: Connection | None = None
         self._child: BaseProcess | None = None
 
@@ -288,6 +290,7 @@ class SiteWriter:
             )
         self._current, self.linked = report["files"], report["linked"]
         self.written = report["written"]
+        self.entries = report["entries"]
 
     def commit(self) -> None:
         """Every file is in: wait for the writer, then swap the new site in."""

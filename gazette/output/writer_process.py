@@ -27,6 +27,7 @@ import signal
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from gazette.output.survey import Survey
 from gazette.output.urls import output_path
 from gazette.parallel import child_setup
 
@@ -59,8 +60,8 @@ def write_files(
             held.close() if hasattr(held, "close") else os.close(held)
     if parent:
         child_setup(parent)  # dies with the build, even if a pipe copy lingers somewhere
-    place = Placer(folder, live, previous, spare)
     try:
+        place = Placer(folder, live, previous, spare)
         while message := conn.recv_bytes():
             size = int.from_bytes(message[1:5], "little")
             url = message[5 : 5 + size].decode()
@@ -69,14 +70,15 @@ def write_files(
                     place.keep(one)
             else:
                 place.put(url, message[5 + size :])
-        if spare is not None:
-            place.remove_others()
+        place.survey.prune(place.wanted())
+        entries = place.survey.lines()  # the stamp's, without a walk of the new site
     except EOFError:
         return  # the build process died; the next build cleans up
     except OSError as exc:
         conn.send({"error": f"{exc.filename or folder}: {exc.strerror or exc}"})
         return
-    conn.send({"files": place.files, "linked": place.linked, "written": place.written})
+    report = {"files": place.files, "linked": place.linked, "written": place.written}
+    conn.send({**report, "entries": entries})
 
 
 class Placer:
@@ -93,6 +95,11 @@ class Placer:
         self.linked = 0
         self.written: list[str] = []
         self._folders: set[str] = set()
+        # What the folder holds: the spare is walked once now, before the first
+        # file arrives (the build is still loading), and kept up to date after.
+        self.survey = Survey(self.folder)
+        if spare is not None:
+            self.survey.scan()
 
     def _target(self, url: str) -> tuple[str, str]:
         relative = output_path(url)
@@ -109,9 +116,10 @@ class Placer:
         The common case of a warm build: nothing to do, not even a folder to check.
         """
         entry = self.spare.get(url) if self.spare is not None else None
-        in_place = entry and entry[0] == digest
-        path = os.path.join(self.folder, output_path(url))
-        return entry if in_place and _stat_matches(path, entry) else None
+        if not entry or entry[0] != digest:
+            return None
+        found = self.survey.files.get(output_path(url))
+        return entry if found is not None and [found[0], found[1]] == entry[1:] else None
 
     def keep(self, url: str) -> None:
         """A reused page: its live file is intact (the build checked size and mtime)."""
@@ -121,6 +129,7 @@ class Placer:
         if entry is None:
             relative, target = self._target(url)
             entry = self._link(os.path.join(self.live, relative), target, known)
+            self.survey.placed(relative, os.stat(target))
         self.files[url] = entry
 
     def put(self, url: str, data: bytes) -> None:
@@ -136,6 +145,7 @@ class Placer:
         if known and known[0] == digest and _stat_matches(source, known):
             try:
                 self.files[url] = self._link(source, target, known)
+                self.survey.placed(relative, os.stat(target))
                 self.linked += 1
                 return
             except OSError:
@@ -145,6 +155,7 @@ class Placer:
         if temporary != target:
             os.replace(temporary, target)
         stat = os.stat(target)
+        self.survey.placed(relative, stat)
         self.files[url] = [digest, stat.st_size, stat.st_mtime_ns]
         self.written.append(url)
 
@@ -167,27 +178,9 @@ class Placer:
             stat = os.stat(target)
             return [known[0], stat.st_size, stat.st_mtime_ns]
 
-    def remove_others(self) -> None:
-        """Remove what the spare holds besides the new site's files, then empty folders."""
-        wanted = {output_path(url) for url in self.files}
-        self._prune(self.folder, "", wanted)
-
-    def _prune(self, folder: str, prefix: str, wanted: set[str]) -> bool:
-        """Remove unwanted files under ``folder``; True when it is left empty."""
-        empty = True
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                relative = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if self._prune(entry.path, relative + "/", wanted):
-                        os.rmdir(entry.path)
-                    else:
-                        empty = False
-                elif relative in wanted:
-                    empty = False
-                else:
-                    os.unlink(entry.path)
-        return empty
+    def wanted(self) -> set[str]:
+        """The new site's files, relative to its folder: the spare's others are removed."""
+        return {output_path(url) for url in self.files}
 
 
 def _write_file(path: str, data: bytes) -> None:
