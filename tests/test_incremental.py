@@ -444,3 +444,41 @@ def test_jinja_tests_and_filters_see_through_the_recording_proxy(tmp_path):
     build_site(request)
     home = (project.root / "site/index.html").read_text()
     assert '<p id="probe">True|True|False|3|2020-06,2020-08,2021-02</p>' in home
+
+
+@pytest.mark.parametrize(
+    "ops",
+    [
+        [("body", 4, "alpha"), ("title", 2, "gamma")],
+        [("merge", 3, "beta"), ("template", 0, "alpha")],
+        [("delete", 1, "gamma"), ("date", 0, "network")],
+    ],
+)
+def test_pages_checked_half_in_a_forked_process_give_the_same_site(ops, monkeypatch):
+    """At 10,000 items an incremental build checks its pages in two processes
+    (`gazette.parallel.in_halves`); here every build with a last build's records does."""
+    from gazette.parallel import in_halves
+    from gazette.render import pages
+
+    calls = []
+
+    def counted(work, items, least):
+        calls.append(len(items))
+        return in_halves(work, items, least)
+
+    monkeypatch.setattr(pages, "CHECKS_IN_HALVES", 2)
+    monkeypatch.setattr(pages, "in_halves", counted)
+    check_sequence(ops)
+    assert calls and min(calls) > 20
+
+
+def test_a_warm_build_with_checks_in_two_processes_reuses_every_page(tmp_path, monkeypatch):
+    from gazette.render import pages
+
+    monkeypatch.setattr(pages, "CHECKS_IN_HALVES", 2)
+    project = Project(tmp_path / "p")
+    request = BuildRequest(project.root, BuildOptions(now=NOW))
+    build_site(request)
+    warm = build_site(request)
+    assert sum(t.rendered for t in warm.plugins) == 0
+    assert sum(t.reused for t in warm.plugins) > 20

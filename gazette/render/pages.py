@@ -24,7 +24,7 @@ import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -34,12 +34,15 @@ from gazette.diagnostics import ContentError, error
 from gazette.model import Site
 from gazette.output.records import PageRecord, Records, describe
 from gazette.output.urls import Urls, output_path
+from gazette.parallel import in_halves
 from gazette.render.fingerprint import Fingerprinter, Unfingerprintable
 from gazette.render.replay import Replayer
 from gazette.render.templates import Theme, make_environment, render_template
 from gazette.render.tracking import Recorder, Tracked
 
 PACKAGE = Path(__file__).resolve().parents[1]
+# Fewer pages than this are checked in this process alone: a fork costs more.
+CHECKS_IN_HALVES = 2000
 
 
 @dataclass
@@ -152,6 +155,21 @@ class PageRenderer:
             return f"read changed: {describe(changed, generic=True)}"
         return None
 
+    def checks(self, pages: Sequence[Any]) -> list[tuple[bytes | None, str | None]]:
+        """``(key, why_render)`` of each page, half of them in a forked copy of this process.
+
+        For an incremental build (a cold build has nothing to reuse). Checking
+        a page reads the site and the last build's records, never the pages
+        rendered in this build, so the two halves are independent.
+        """
+        return in_halves(self._check, pages, least=CHECKS_IN_HALVES)
+
+    def _check(self, pages: Sequence[Any]) -> list[tuple[bytes | None, str | None]]:
+        keys = [self.key(page) for page in pages]
+        return [
+            (key, self.why_render(page.url, key)) for page, key in zip(pages, keys, strict=True)
+        ]
+
     def render(self, output: Any, key: bytes | None) -> bytes:
         context = {"page": {"url": output.url}, **output.context}
         if key is not None:
@@ -201,14 +219,26 @@ def render_pages(
     _check_urls(outputs)
     claimed = {output.url: output for output in outputs}
     clock = time.perf_counter
-    for output in sorted(outputs, key=lambda o: o.url):
+    ordered = sorted(outputs, key=lambda o: o.url)
+    checked: dict[str, tuple[bytes | None, str | None]] = {}
+    share = 0.0  # each page's part of the checks' time, for --timings
+    if target.keep and renderer.previous:
+        pages = [output for output in ordered if hasattr(output, "template")]
+        started = clock()
+        checked = dict(zip([page.url for page in pages], renderer.checks(pages), strict=True))
+        share = (clock() - started) / max(len(pages), 1)
+    for output in ordered:
         started = clock()
         tally = stats.setdefault(output.producer, PageStats())
         if not hasattr(output, "template"):  # a StaticFile: the writer links it if unchanged
             target.sink(output.url, output.data)
         else:
-            key = renderer.key(output)
-            reason = renderer.why_render(output.url, key) if target.keep else "no previous site"
+            if output.url in checked:
+                key, reason = checked[output.url]
+                tally.seconds += share
+            else:
+                key = renderer.key(output)
+                reason = renderer.why_render(output.url, key) if target.keep else "no previous site"
             if reason is None and target.keep(output.url):
                 renderer.keep(output.url)
                 tally.reused += 1

@@ -1,0 +1,63 @@
+"""`gazette.parallel.in_halves`: half the work in a forked copy, the same result either way."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import pytest
+
+from gazette.parallel import in_halves
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+    reason="in_halves forks only on Linux with two cores or more",
+)
+
+
+def squares_with_pids(items):
+    return [(n * n, os.getpid()) for n in items]
+
+
+def test_the_second_half_is_done_by_another_process_and_the_order_is_kept():
+    result = in_halves(squares_with_pids, list(range(101)), least=10)
+    assert [value for value, _ in result] == [n * n for n in range(101)]
+    pids = [pid for _, pid in result]
+    assert set(pids[:50]) == {os.getpid()}
+    assert len(set(pids[50:])) == 1 and pids[50] != os.getpid()
+
+
+def test_few_items_stay_in_this_process():
+    result = in_halves(squares_with_pids, list(range(5)), least=10)
+    assert {pid for _, pid in result} == {os.getpid()}
+
+
+def test_a_copy_that_fails_leaves_the_work_to_this_process():
+    me = os.getpid()
+
+    def fails_elsewhere(items):
+        if os.getpid() != me:
+            raise RuntimeError("the copy fails")
+        return [n + 1 for n in items]
+
+    assert in_halves(fails_elsewhere, list(range(40)), least=2) == list(range(1, 41))
+
+
+def test_a_copy_that_hangs_is_stopped_and_its_half_done_here(monkeypatch):
+    import gazette.parallel as parallel
+
+    me = os.getpid()
+
+    def hangs_elsewhere(items):
+        if os.getpid() != me:
+            time.sleep(60)
+        return list(items)
+
+    real = parallel._read_all
+    monkeypatch.setattr(
+        parallel, "_read_all", lambda fd, deadline: real(fd, time.perf_counter() + 0.5)
+    )
+    started = time.perf_counter()
+    assert in_halves(hangs_elsewhere, list(range(40)), least=2) == list(range(40))
+    assert time.perf_counter() - started < 30
