@@ -87,14 +87,29 @@ def pages(listing: Listing) -> Iterator[tuple[str, Sequence[Item]]]:
 
 def entries(listings: Iterable[Listing], site: Site) -> tuple[Entry, ...]:
     """Every page of the listings with its lastmod, sorted by URL, each URL once."""
+    # Each item's day, worked out once (None for a preview): the home page, the
+    # issues and tags listings each list every item. By id: the site holds
+    # every item for the whole build, so no other object can share one's id.
+    days = {id(item): _day(item, site) for item in site.items}
     dates = [*(changed(item) for item in site.public_items), *(i.date for i in site.issues)]
     fallback = newest(dates)
     found: dict[str, Entry] = {}
     for listing in listings:
         for url, items in pages(listing):
-            shown = [changed(item) for item in items if not site.is_preview(item)]
-            found.setdefault(url, Entry(url, newest([*shown, listing.since]) or fallback))
+            if url in found:
+                continue
+            shown = [days.get(id(item), _UNKNOWN) for item in items]
+            if _UNKNOWN in shown:  # an item the site does not hold (a plugin's copy)
+                shown = [_day(item, site) for item in items]
+            found[url] = Entry(url, newest([*shown, listing.since]) or fallback)
     return tuple(found[url] for url in sorted(found))
+
+
+def _day(item: Item, site: Site) -> date | None:
+    return None if site.is_preview(item) else changed(item)
+
+
+_UNKNOWN = object()
 
 
 # What each page plugin shows: (site, its data from ``link``, its options) -> listings.
