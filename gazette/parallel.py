@@ -82,16 +82,17 @@ def in_halves(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], least:
         return work(items)
     half = len(items) // 2
     parent, (read, write) = os.getpid(), os.pipe()
-    gc.freeze()  # the copy's collections then leave the shared objects (and pages) alone
     try:
         pid = os.fork()
     except OSError:
-        gc.unfreeze()
         os.close(read), os.close(write)
         return work(items)
     if pid == 0:  # the copy: compute, send, and leave without running any clean-up
         status = 1
         try:
+            # No collections in the short-lived copy: one would touch every
+            # object, and so copy every memory page it shares with the build.
+            gc.disable()
             os.close(read)
             child_setup(parent, tuple(HELD_LOCKS))
             data = pickle.dumps(work(items[half:]), protocol=pickle.HIGHEST_PROTOCOL)
@@ -100,7 +101,6 @@ def in_halves(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], least:
             status = 0
         finally:
             os._exit(status)
-    gc.unfreeze()
     os.close(write)
     theirs: list[R] | None = None
     try:

@@ -61,3 +61,18 @@ def test_a_copy_that_hangs_is_stopped_and_its_half_done_here(monkeypatch):
     started = time.perf_counter()
     assert in_halves(hangs_elsewhere, list(range(40)), least=2) == list(range(40))
     assert time.perf_counter() - started < 30
+
+
+def test_the_collectors_state_in_this_process_is_left_as_it_was():
+    """The build hides the loaded site from the collector (`gazette.collector`);
+    forking must not bring it back, nor leave the collector off."""
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        in_halves(squares_with_pids, list(range(40)), least=2)
+        assert gc.get_freeze_count() >= frozen
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
