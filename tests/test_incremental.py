@@ -363,8 +363,21 @@ def test_a_warm_build_updates_the_spare_in_place(tmp_path):
     assert tree(project.root / "site") == tree(scratch)
 
 
-def test_a_killed_build_leaves_a_complete_site_and_the_next_build_is_right(tmp_path):
-    """SIGKILL at many moments of incremental builds (bench/generate.py, 200 items)."""
+# Runs the command line with the pages checked in two processes at any size,
+# as an incremental build of 2,000 pages or more does (`gazette.parallel.in_halves`).
+CHECKS_IN_TWO = (
+    "import sys; sys.path.insert(0, {repo!r}); "
+    "from gazette.render import pages; pages.CHECKS_IN_HALVES = 2; "
+    "from gazette.cli import main; sys.exit(main())"
+)
+
+
+@pytest.mark.parametrize("halves", [False, True], ids=["one process", "checks in two"])
+def test_a_killed_build_leaves_a_complete_site_and_the_next_build_is_right(tmp_path, halves):
+    """SIGKILL at many moments of incremental builds (bench/generate.py, 200 items).
+
+    With ``halves``, the kills also land while a forked copy checks pages: it
+    dies with the build and holds nothing the next build needs."""
     import random
     import signal
     import subprocess
@@ -388,9 +401,10 @@ def test_a_killed_build_leaves_a_complete_site_and_the_next_build_is_right(tmp_p
     )
     toml = root / "site.toml"
     toml.write_text(toml.read_text().replace("[plugins.search]\n", ""))
+    entry = ["-c", CHECKS_IN_TWO.format(repo=str(repo))] if halves else [str(repo / "build.py")]
     command = [
         sys.executable,
-        str(repo / "build.py"),
+        *entry,
         "build",
         "--project",
         str(root),
