@@ -80,6 +80,8 @@ def in_halves(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], least:
     """
     if len(items) < least or (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux"):
         return work(items)
+    if not room_for_a_copy():
+        return work(items)
     half = len(items) // 2
     parent, (read, write) = os.getpid(), os.pipe()
     try:
@@ -120,6 +122,26 @@ def in_halves(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], least:
     if not isinstance(theirs, list) or len(theirs) != len(items) - half:
         theirs = work(items[half:])
     return mine + theirs
+
+
+def room_for_a_copy() -> bool:
+    """Whether the machine's available memory could hold a whole copy of this process.
+
+    A forked copy shares this process's memory until it writes to it; the
+    page checks touch most of the site (1,699 MB for the tree at 30,000 items
+    against 1,368 MB without the copy), so the worst case is counted: the copy
+    is made only when ``MemAvailable`` exceeds this process's resident size.
+    """
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 > resident
+    except (OSError, ValueError, IndexError):
+        pass
+    return False  # unknown: do the work here, which is never wrong
 
 
 def _read_all(descriptor: int, deadline: float) -> bytes:

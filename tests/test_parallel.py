@@ -9,6 +9,7 @@ import time
 import pytest
 
 from gazette.parallel import in_halves
+from gazette.parallel import room_for_a_copy as real_room_for_a_copy
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
@@ -18,6 +19,14 @@ pytestmark = pytest.mark.skipif(
 
 def squares_with_pids(items):
     return [(n * n, os.getpid()) for n in items]
+
+
+@pytest.fixture(autouse=True)
+def room(monkeypatch):
+    """The tests fork whatever the machine's free memory (tested on its own below)."""
+    import gazette.parallel as parallel
+
+    monkeypatch.setattr(parallel, "room_for_a_copy", lambda: True)
 
 
 def test_the_second_half_is_done_by_another_process_and_the_order_is_kept():
@@ -76,3 +85,24 @@ def test_the_collectors_state_in_this_process_is_left_as_it_was():
         assert gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def test_without_room_for_a_copy_the_work_stays_here(monkeypatch):
+    import gazette.parallel as parallel
+
+    monkeypatch.setattr(parallel, "room_for_a_copy", lambda: False)
+    result = in_halves(squares_with_pids, list(range(100)), least=10)
+    assert [v for v, _ in result] == [n * n for n in range(100)]
+    assert {pid for _, pid in result} == {os.getpid()}
+
+
+def test_room_for_a_copy_compares_free_memory_with_this_process():
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        available = next(
+            int(line.split()[1]) for line in meminfo if line.startswith("MemAvailable")
+        )
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        resident_kb = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    # Far from the boundary either way, the answer follows the comparison.
+    if available > 2 * resident_kb or available < resident_kb // 2:
+        assert real_room_for_a_copy() is (available > resident_kb)
