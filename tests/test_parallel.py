@@ -81,7 +81,8 @@ def test_the_collectors_state_in_this_process_is_left_as_it_was():
     try:
         frozen = gc.get_freeze_count()
         in_halves(squares_with_pids, list(range(40)), least=2)
-        assert gc.get_freeze_count() >= frozen
+        # Frozen objects that die meanwhile leave the count; an unfreeze empties it.
+        assert gc.get_freeze_count() > frozen // 2
         assert gc.isenabled()
     finally:
         gc.unfreeze()
