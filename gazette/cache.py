@@ -45,7 +45,7 @@ def render_key(body: str, fingerprint: str) -> str:
     return digest(fingerprint, body)
 
 
-def _encode(table: str, value: object) -> bytes:
+def _encode(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -126,7 +126,7 @@ class BuildCache:
         if self._db is None:
             return
         rows = self._new[table]
-        rows[key] = _encode(table, value)
+        rows[key] = _encode(value)
         if len(rows) >= FLUSH_ROWS:
             try:
                 self._flush()

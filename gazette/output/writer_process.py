@@ -70,7 +70,8 @@ def write_files(
                     place.keep(one)
             else:
                 place.put(url, message[5 + size :])
-        place.survey.prune(place.wanted())
+        if spare is not None:  # a fresh folder holds only what was placed
+            place.survey.prune(place.wanted())
         entries = place.survey.lines()  # the stamp's, without a walk of the new site
     except EOFError:
         return  # the build process died; the next build cleans up
