@@ -386,19 +386,27 @@ def _date_of(plain: bytes) -> str:
     return json.loads(text[text.index("{") :])["meta"]["date"]
 
 
+# Pagefind's gzipped files: a gzip stream ends with its length and CRC, so a
+# file still being written fails to unzip. Its JavaScript cannot check itself.
+_ZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind")
+
+
 def _complete(files: Mapping[str, bytes], dates: dict[str, str] | None = None) -> bool:
-    """Whether a bundle read from disk is whole: its entry parses and every chunk unzips.
+    """Whether a bundle read from disk is whole: its entry parses, every chunk
+    and WebAssembly file unzips, and no file is empty.
 
     With ``dates``, also fills it with each fragment's page id (the file's stem)
     and date, read from the fragments it unzips anyway.
     """
     try:
+        if not all(files.values()):
+            return False
         entry = json.loads(files["pagefind-entry.json"])
         for language in entry["languages"].values():
             if f"pagefind.{language['hash']}.pf_meta" not in files:
                 return False
         for path, data in files.items():
-            if path.endswith((".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter")):
+            if path.endswith(_ZIPPED):
                 plain = gzip.decompress(data)
                 if dates is not None and path.startswith("fragment/"):
                     dates[path[len("fragment/") : -len(".pf_fragment")]] = _date_of(plain)
@@ -411,11 +419,15 @@ async def _written(root: Path, dates: dict[str, str], timeout: float = 60.0) -> 
     """The files Pagefind wrote under ``root``, once they are all on disk.
 
     Pagefind answers ``write_files`` before its asynchronous writes are flushed:
-    now and then a file (seen: ``pagefind-entry.json``) is still empty when read.
-    So the folder is read again until every file is whole. ``dates`` receives
-    each page's date, read by that check.
+    now and then a file is still empty or cut short when read (seen:
+    ``pagefind-entry.json`` empty; ``wasm.unknown.pagefind`` short, once in a CI
+    run). So the folder is read again until every file is whole (`_complete`)
+    and two reads in a row are the same, which covers the JavaScript files that
+    cannot be checked on their own. ``dates`` receives each page's date, read by
+    that check.
     """
     deadline = time.monotonic() + timeout
+    previous: dict[str, bytes] | None = None
     while True:
         files = {
             path.relative_to(root).as_posix(): path.read_bytes()
@@ -423,8 +435,9 @@ async def _written(root: Path, dates: dict[str, str], timeout: float = 60.0) -> 
             if path.is_file() and not PAGEFIND_SKIP.match(path.name)
         }
         dates.clear()
-        if _complete(files, dates):
+        if files == previous and _complete(files, dates):
             return files
+        previous = files
         if time.monotonic() > deadline:
             raise RuntimeError(f"pagefind did not finish writing its files in {timeout:.0f} s")
         await asyncio.sleep(0.02)

@@ -8,6 +8,7 @@ shards of at most eight records (``shard_records = 8``), so that it has many.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -249,6 +250,52 @@ def test_the_primary_bundle_lists_the_others_and_they_carry_index_data_only(tmp_
     dates = json.loads(files["/pagefind/gazette-dates.json"])
     assert pages == len(dates) == len(run(sample(tmp_path / "again")).site.public_items)
     assert all(len(date) == 10 for date in dates.values())
+
+
+@NEEDS_PAGEFIND
+def test_a_bundle_is_read_back_only_once_every_file_is_whole_and_settled(tmp_path):
+    """Pagefind answers before its writes are flushed: a file read too early is
+    empty or cut short (CI once cached a short ``wasm.unknown.pagefind``). The
+    read-back waits for whole files, and for two reads alike (the JavaScript
+    cannot be checked on its own)."""
+    entries = [
+        {
+            "url": f"/items/a{n}/",
+            "content": f"carbon labels {n}",
+            "language": "en",
+            "meta": {"date": f"2021-04-0{n + 1}"},
+        }
+        for n in range(3)
+    ]
+    whole = asyncio.run(index._bundle("", entries, "en"))
+    code = {p: d for p, d in whole.items() if p.endswith((".js", ".pagefind"))}
+    assert "wasm.unknown.pagefind" in code and "pagefind.js" in code
+    raw = {p: d for p, d in whole.items() if not p.startswith("gazette-")}
+    assert index._complete(raw)
+    for path, data in code.items():
+        cut_short = {**raw, path: data[: len(data) // 2]}
+        # The WebAssembly is gzipped and checks itself; the JavaScript cannot.
+        assert index._complete(cut_short) is path.endswith(".js"), path
+        assert not index._complete({**raw, path: b""}), path
+
+    def put(files: dict[str, bytes]) -> None:
+        for path, data in files.items():
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).write_bytes(data)
+
+    async def late_writer() -> None:
+        # The JavaScript first cut short, then whole: a check on its own would pass.
+        put({**raw, "pagefind.js": raw["pagefind.js"][:100]})
+        await asyncio.sleep(0.01)
+        put(raw)
+
+    async def read_back() -> dict[str, bytes]:
+        dates: dict[str, str] = {}
+        _, files = await asyncio.gather(late_writer(), index._written(tmp_path, dates, 5))
+        assert len(dates) == 3
+        return files
+
+    assert asyncio.run(read_back()) == raw
 
 
 # --------------------------------------------------------------------------- ranking
