@@ -43,8 +43,10 @@ digest) and the index's entries ({term: its JSON}) with the records' digests
 in order. When at most ``PATCH_MAX`` records changed in place (an edit; a new
 newest item shifts no number either), only the entries of the terms those
 records had or have are decoded, patched and encoded again; otherwise the
-postings are rebuilt from the kept terms. Either way the files equal those of
-a build from scratch (tests/test_search_postings.py).
+postings are rebuilt from the kept terms. The record files are kept by block
+(the ``postings-display`` slot, each block under its name): only a block whose
+name is new is encoded again. Either way the files equal those of a build from
+scratch (tests/test_search_postings.py).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ CHUNK_BYTES = 24_000  # a chunk's JSON before gzip: about 6-10 KB on the wire
 LISTS = 3 + len(words_of.FREQUENT)  # all, title, meta, and one per FREQUENT count
 PATCH_MAX = 64
 SLOT = "postings"
+BLOCKS_SLOT = "postings-display"  # each block's record files, by block name (not search.MEMO_SLOT)
 TERMS_FILE = "terms.marshal"
 INDEX_FILE = "index.marshal"
 FACETS = ("tag", "standard", "section", "year")
@@ -247,6 +250,19 @@ def _terms(value: Any) -> bool:
     )
 
 
+def _kept_block(stored: bytes | None, count: int) -> list[bytes] | None:
+    """A kept block's ``count`` record files, if ``stored`` holds them whole."""
+    if stored is None:
+        return None
+    try:
+        encoded = marshal.loads(stored)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not (isinstance(encoded, list) and len(encoded) == count):
+        return None
+    return encoded if all(isinstance(data, bytes) for data in encoded) else None
+
+
 def _kept_index(index: Any, count: int) -> tuple[list[str], Postings] | None:
     """The kept digests and postings, if ``index`` has their shape and ``count`` records.
 
@@ -327,12 +343,23 @@ def index_files(
         chunks[prefix] = _name(data)
         files[f"{ROOT}t/{chunks[prefix]}.json"] = data
     blocks = []
+    block_key = cache_key(FORMAT, key, "blocks")
+    kept = (cache.load(BLOCKS_SLOT, block_key) if cache is not None else None) or {}
+    made: dict[str, bytes] = {}
     for start in range(0, len(oldest_first), BLOCK):
-        # Named by its records' digests, which say all their files say.
+        # Named by its records' digests, which say all their files say: a kept
+        # block of that name is reused, encoded once when it first appeared.
         folder = _name("\n".join(oldest_digests[start : start + BLOCK]).encode())
         blocks.append(folder)
-        for number, rec in enumerate(oldest_first[start : start + BLOCK], start):
-            files[f"{ROOT}d/{folder}/{number}.json"] = _json(display(rec))
+        records = oldest_first[start : start + BLOCK]
+        encoded = _kept_block(kept.get(folder), len(records))
+        if encoded is None:
+            encoded = [_json(display(rec)) for rec in records]
+        made[folder] = marshal.dumps(encoded)
+        for number, data in enumerate(encoded, start):
+            files[f"{ROOT}d/{folder}/{number}.json"] = data
+    if cache is not None and made.keys() != kept.keys():
+        cache.store(BLOCKS_SLOT, block_key, made)
     facets = {}
     for name, values in _facets(oldest_first).items():
         data = _json(values)

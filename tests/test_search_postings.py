@@ -228,8 +228,12 @@ def test_incremental_builds_write_the_index_of_a_build_from_scratch(tmp_path, mo
     monkeypatch.setattr(
         postings, "record_terms", lambda rec, *a: made.append(rec.url) or real(rec, *a)
     )
+    shown: list[str] = []
+    display = postings.display
+    monkeypatch.setattr(postings, "display", lambda rec: shown.append(rec.url) or display(rec))
+    monkeypatch.setattr(postings, "BLOCK", 8)
     previous = index_of(run(folder))
-    assert len(made) == 63
+    assert len(made) == 63 and len(shown) == 63
     changes = {
         "edit a body": lambda: edit(some[10], "\n\n", "\n\nXylography.\n\n"),
         "delete an item": lambda: some[20].unlink(),
@@ -239,8 +243,11 @@ def test_incremental_builds_write_the_index_of_a_build_from_scratch(tmp_path, mo
     for name, change in changes.items():
         change()
         made.clear()
+        shown.clear()
         files = index_of(run(folder))
         assert len(made) <= 1, (name, made)  # only the changed record's terms
+        if name in ("edit a body", "change tags"):  # no record moved: one block encoded
+            assert 1 <= len(shown) <= 8, (name, shown)
         scratch = index_of(run(folder, use_cache=False))
         assert files == scratch, name
         if name == "edit a body":
@@ -313,3 +320,19 @@ def test_a_search_cache_damaged_inside_a_sound_file_only_costs_a_rebuild(tmp_pat
     edit(sorted((folder / "content" / "items").rglob("*.md"))[3], "\n\n", "\n\nQuartz.\n\n")
     assert index_of(run(folder)) == index_of(run(folder, use_cache=False))
     assert scratch != index_of(run(folder))  # the edit is in
+
+
+@pytest.mark.parametrize(
+    "damage", [b"not marshal", marshal.dumps("text"), marshal.dumps([b"{}"]), marshal.dumps([1])]
+)
+def test_a_damaged_block_of_record_files_only_costs_encoding_it_again(tmp_path, damage):
+    folder = sample(tmp_path / "site")
+    run(folder)
+    cache = PluginCache(folder / ".gazette-cache" / "plugins" / "search")
+    [path] = cache.folder.glob(f"{postings.BLOCKS_SLOT}.zip")
+    with zipfile.ZipFile(path) as archive:
+        key = archive.comment.decode()
+        stored = {name: archive.read(name) for name in archive.namelist()}
+    assert stored and all(isinstance(marshal.loads(data), list) for data in stored.values())
+    cache.store(postings.BLOCKS_SLOT, key, dict.fromkeys(stored, damage))
+    assert index_of(run(folder)) == index_of(run(folder, use_cache=False))
