@@ -290,6 +290,13 @@ def test_gazette_is_the_default_engine_and_needs_no_webassembly(tmp_path):
     assert "wasm-unsafe-eval" not in page
 
 
+def kept_slot(folder: Path, slot: str) -> tuple[PluginCache, str, dict[str, bytes]]:
+    """The search plugin's cache, and the key and files ``slot`` holds."""
+    cache = PluginCache(folder / ".gazette-cache" / "plugins" / "search")
+    with zipfile.ZipFile(cache.folder / f"{slot}.zip") as archive:
+        return cache, archive.comment.decode(), {n: archive.read(n) for n in archive.namelist()}
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -305,11 +312,7 @@ def test_a_search_cache_damaged_inside_a_sound_file_only_costs_a_rebuild(tmp_pat
     folder = sample(tmp_path / "site")
     scratch = index_of(run(folder, use_cache=False))
     run(folder)
-    cache = PluginCache(folder / ".gazette-cache" / "plugins" / "search")
-    [path] = cache.folder.glob(f"{postings.SLOT}.zip")
-    with zipfile.ZipFile(path) as archive:
-        key = archive.comment.decode()
-        stored = {name: archive.read(name) for name in archive.namelist()}
+    cache, key, stored = kept_slot(folder, postings.SLOT)
     if damage == "terms":
         terms = marshal.loads(stored[postings.TERMS_FILE])
         stored[postings.TERMS_FILE] = marshal.dumps({d: (1, None) for d in terms})
@@ -328,11 +331,7 @@ def test_a_search_cache_damaged_inside_a_sound_file_only_costs_a_rebuild(tmp_pat
 def test_a_damaged_block_of_record_files_only_costs_encoding_it_again(tmp_path, damage):
     folder = sample(tmp_path / "site")
     run(folder)
-    cache = PluginCache(folder / ".gazette-cache" / "plugins" / "search")
-    [path] = cache.folder.glob(f"{postings.BLOCKS_SLOT}.zip")
-    with zipfile.ZipFile(path) as archive:
-        key = archive.comment.decode()
-        stored = {name: archive.read(name) for name in archive.namelist()}
+    cache, key, stored = kept_slot(folder, postings.BLOCKS_SLOT)
     assert stored and all(isinstance(marshal.loads(data), list) for data in stored.values())
     cache.store(postings.BLOCKS_SLOT, key, dict.fromkeys(stored, damage))
     assert index_of(run(folder)) == index_of(run(folder, use_cache=False))
