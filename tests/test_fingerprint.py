@@ -130,6 +130,30 @@ def test_a_seeded_object_stands_for_its_seed_and_a_copy_for_its_content(sample_i
     assert changed.context({"item": sample_item}) != seeded
 
 
+def test_a_shared_value_stands_for_its_digest_whatever_the_order_of_pages():
+    settings_ = Box("site", ("Gazette", "https://example.org/", "en"))
+    pages = [{"n": n, "site": settings_, "cite": Box("cite", (n, settings_))} for n in range(6)]
+
+    def digests(order: list[int], share: object = settings_) -> dict[int, bytes]:
+        fingerprint = Fingerprinter()
+        fingerprint.share(share)
+        return {n: fingerprint.context(pages[n]) for n in order}
+
+    first = digests([0, 1, 2, 3, 4, 5])
+    assert digests([5, 3, 1, 0, 2, 4]) == first  # another order, or another process's half
+    assert len(set(first.values())) == 6
+    # A shared copy with other content gives other digests; an equal one, the same.
+    assert digests([0], Box("site", ("Gazette", "https://example.org/", "fr")))[0] != first[0]
+    assert digests([0], copy.deepcopy(settings_))[0] != first[0]  # not this object: inline
+    equal = Box("site", ("Gazette", "https://example.org/", "en"))
+    pages_again = [
+        {**page, "site": equal, "cite": Box("cite", (n, equal))} for n, page in enumerate(pages)
+    ]
+    fingerprint = Fingerprinter()
+    fingerprint.share(equal)
+    assert [fingerprint.context(page) for page in pages_again] == list(first.values())
+
+
 @pytest.mark.parametrize(
     "value",
     [lambda: 1, len, Plain(1), (1, Plain(2)), Box("x", open)],

@@ -21,8 +21,9 @@ import copyreg
 import dataclasses
 import hashlib
 import io
+import operator
 import pickle
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
 from types import MappingProxyType
@@ -47,6 +48,7 @@ class Fingerprinter:
     def __init__(self) -> None:
         self._memo: dict[int, tuple[object, bytes]] = {}
         self._strings: dict[str, bytes] = {}  # short strings recur: titles, URLs, labels
+        self._shared: dict[int, tuple[object, bytes]] = {}  # see ``share``
 
     def __call__(self, value: Any) -> bytes:
         return self.digest(value)
@@ -62,18 +64,32 @@ class Fingerprinter:
         """
         self._memo[id(value)] = (value, digest)
 
+    def share(self, value: Any) -> None:
+        """Let ``value`` (this very object, a dataclass found on many pages, such
+        as the site's settings or a section) stand for its digest in contexts.
+
+        Each page's context then pickles a few bytes for it instead of all its
+        fields. Only values shared before any context is digested, so a page's
+        digest never depends on the order pages are digested in.
+        """
+        self._shared[id(value)] = (value, self.digest(value))
+
     def context(self, context: Mapping[str, Any]) -> bytes:
         """The digest of a page's context: equal for equal contexts, like ``digest``.
 
         Pickled in C (``_ContextPickler``) rather than walked in Python, which
         halves the cost at 12,000 pages. Items and issues stand for their seeded
-        digests; mappings and sets stand for their ``digest`` (so their order does
-        not count); anything the digest would refuse, pickle refuses too. A
-        context the pickler cannot take is digested by ``digest`` instead.
+        digests, values passed to ``share`` for theirs; mappings and sets stand
+        for their ``digest`` (so their order does not count); anything the digest
+        would refuse, pickle refuses too. A context the pickler cannot take is
+        digested by ``digest`` instead.
         """
         buffer = io.BytesIO()
+        names = sorted(context)
         try:
-            _ContextPickler(buffer, self).dump(tuple(sorted(context.items())))
+            # The names as one string: one object to pickle, not one per name.
+            flat = ("\0".join(names), *[context[name] for name in names])
+            _ContextPickler(buffer, self).dump(flat)
         except (pickle.PicklingError, TypeError, ValueError, AttributeError, RecursionError):
             return b"d" + self.digest(dict(context))
         return b"p" + hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
@@ -139,9 +155,10 @@ def _fields(kind: type, values: tuple) -> None:
 # Objects pickle passes through unchanged; pickle's own helpers it may name.
 _AS_IS = frozenset((str, int, float, bool, type(None), bytes, tuple, list))
 _HELPERS = (copyreg._reconstructor, copyreg.__newobj__, copyreg.__newobj_ex__, _fields)
+_HELPER_IDS = frozenset(id(helper) for helper in _HELPERS)  # module functions: never freed
 _BY_DIGEST = frozenset((dict, set, frozenset, MappingProxyType))
 _BY_PICKLE = (Enum, date, time, timedelta, tzinfo, Markup)
-_SHAPES: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, by class
+_SHAPES: dict[type, Callable[[Any], tuple]] = {}  # a dataclass's fields, by class
 
 
 class _ContextPickler(pickle.Pickler):
@@ -152,6 +169,8 @@ class _ContextPickler(pickle.Pickler):
         # No memo: a value pickles alike whichever objects it happens to share.
         self.fast = True
         self._fingerprinter = fingerprinter
+        self._memo = fingerprinter._memo
+        self._shared = fingerprinter._shared
 
     def persistent_id(self, obj: Any) -> Any:
         kind = type(obj)
@@ -159,22 +178,34 @@ class _ContextPickler(pickle.Pickler):
             return None
         if kind in _BY_DIGEST:
             return self._fingerprinter.digest(obj)
-        if kind in _PICKLED:
-            return self._fingerprinter.known(obj)  # None for a copy: pickled by value
-        return None
+        if kind in _PICKLED:  # as ``known``, inlined: pages hold many items
+            found = self._memo.get(id(obj))
+            return found[1] if found is not None and found[0] is obj else None  # a copy: None
+        shared = self._shared.get(id(obj))
+        return shared[1] if shared is not None and shared[0] is obj else None
 
     def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, type) or any(obj is helper for helper in _HELPERS):
-            return NotImplemented  # by name
         kind = type(obj)
+        fields = _SHAPES.get(kind)  # the common case first: a dataclass seen before
+        if fields is not None:
+            return _fields, (kind, fields(obj))
+        if isinstance(obj, type) or id(obj) in _HELPER_IDS:
+            return NotImplemented  # by name
         if dataclasses.is_dataclass(kind):
-            names = _SHAPES.get(kind)
-            if names is None:
-                names = _SHAPES[kind] = tuple(f.name for f in dataclasses.fields(kind))
-            return _fields, (kind, tuple([getattr(obj, name) for name in names]))
+            names = tuple(f.name for f in dataclasses.fields(kind))
+            fields = _SHAPES[kind] = _getter(names)
+            return _fields, (kind, fields(obj))
         if isinstance(obj, _BY_PICKLE):
             return NotImplemented
         raise Unfingerprintable(f"cannot digest a {kind.__name__}")
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """A dataclass's fields as a tuple, read in C (``attrgetter``)."""
+    if len(names) == 1:  # attrgetter of one name gives the value, not a 1-tuple
+        one = operator.attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return operator.attrgetter(*names) if names else lambda obj: ()
 
 
 def _scalar(value: Any) -> bytes:

@@ -118,6 +118,8 @@ class PageRenderer:
         for document in (*site.items, *site.issues) if sources else ():
             if document.path in sources:  # type: ignore[operator]
                 self.fingerprint.seed(document, sources[document.path])  # type: ignore[index]
+        for shared in (site.config.site, *site.config.sections):  # on most pages
+            self.fingerprint.share(shared)
         same = previous.salt == salt
         # The last build's paths keep their numbers, so its records stay valid.
         self.recorder = Recorder(self.fingerprint, site, previous.paths if same else ())
