@@ -1,6 +1,6 @@
-"""Process pools for the two costly stages (parsing files, rendering Markdown), a
-forked helper for pure work over values already in memory (``in_halves``), and
-what every helper process Gazette forks does first.
+"""Process pools for the two costly stages (parsing files, rendering Markdown),
+forked helpers for pure work over values already in memory (``in_background``,
+``in_halves``), and what every helper process Gazette forks does first.
 
 A helper must never outlive the build that forked it, nor keep its lock: a
 forked process holds copies of the parent's descriptors, so a pool worker left
@@ -25,11 +25,14 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 # File descriptors of the locks the build process holds; helpers close them.
 HELD_LOCKS: set[int] = set()
 PR_SET_PDEATHSIG = 1
+# Archives of this many items or more rank related items in a forked copy while
+# the other hooks run (plugins/related.py); smaller ones are done before it pays.
+BACKGROUND_ITEMS = 2000
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -73,22 +76,101 @@ def in_halves(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], least:
     For pure work over values this process already holds (the page checks of
     an incremental build: 12,000 context digests and replays at 10,000 items),
     where a pool would first have to send the values over: a forked copy has
-    them. The copy sends its results back pickled through a pipe. When there
-    are fewer than ``least`` items, one core, or no ``fork``, or the copy fails
-    or does not answer in time, this process does the work itself: the result
-    is the same, only later.
+    them (`in_background`). When there are fewer than ``least`` items, or the
+    copy cannot be made, fails or does not answer in time, this process does
+    the work itself: the result is the same, only later.
     """
-    if len(items) < least or (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux"):
-        return work(items)
-    if not room_for_a_copy():
+    if len(items) < least:
         return work(items)
     half = len(items) // 2
+    theirs = in_background(
+        lambda: work(items[half:]),
+        valid=lambda found: isinstance(found, list) and len(found) == len(items) - half,
+    )
+    started = time.perf_counter()
+    mine = work(items[:half])
+    return mine + theirs.result(wait=max(10.0, 2 * (time.perf_counter() - started)))
+
+
+class Pending(Generic[R]):
+    """What ``in_background`` started: ``result`` collects it (once)."""
+
+    def __init__(self, work: Callable[[], R], valid: Callable[[object], bool]) -> None:
+        self._work, self._valid = work, valid
+        self._pid: int | None = None
+        self._read = -1
+        self._owner = os.getpid()
+        self._started = time.perf_counter()
+        self._done = False
+        self._value: R | None = None
+
+    def result(self, wait: float | None = None) -> R:
+        """The work's result: the copy's, or this process's if the copy failed.
+
+        Waits for the copy up to ``wait`` seconds (by default as long again as
+        it has run already, and at least 30 s), then does the work here.
+        """
+        if self._done:
+            return self._value  # type: ignore[return-value]
+        found: object = _NOTHING
+        if self._pid is not None and os.getpid() == self._owner:
+            now = time.perf_counter()
+            limit = wait if wait is not None else max(30.0, now - self._started)
+            try:
+                data = _read_all(self._read, deadline=now + limit)
+                with contextlib.suppress(Exception):
+                    found = pickle.loads(data) if data else _NOTHING
+            finally:
+                self._stop()
+        if found is _NOTHING or not self._valid(found):
+            found = self._work()
+        self._value, self._done = found, True  # type: ignore[assignment]
+        return self._value  # type: ignore[return-value]
+
+    def _stop(self) -> None:
+        """Close the pipe, and stop and reap the copy (gone already, unless it hangs or is late)."""
+        pid, self._pid = self._pid, None
+        if pid is None or os.getpid() != self._owner:
+            return
+        with contextlib.suppress(OSError):
+            os.close(self._read)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+    def __del__(self) -> None:
+        # A build that fails before reading the result must not leave the copy
+        # blocked on a full pipe (``serve`` lives on after a failed build).
+        self._stop()
+
+
+_NOTHING = object()
+
+
+def in_background(
+    work: Callable[[], R], valid: Callable[[object], bool] = lambda found: True
+) -> Pending[R]:
+    """Start ``work()`` in a forked copy of this process; ``.result()`` collects it.
+
+    The copy has every value this process holds, and sends its result back
+    pickled through a pipe; ``valid`` checks what arrives. Meanwhile this
+    process goes on. With one core, no ``fork`` (not Linux), too little free
+    memory (`room_for_a_copy`), or a copy that fails or does not answer in
+    time, ``result`` does the work here: the same result, only later. So
+    ``work`` must be pure, apart from files it writes atomically.
+    """
+    pending = Pending(work, valid)
+    if (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux"):
+        return pending
+    if not room_for_a_copy():
+        return pending
     parent, (read, write) = os.getpid(), os.pipe()
     try:
         pid = os.fork()
     except OSError:
         os.close(read), os.close(write)
-        return work(items)
+        return pending
     if pid == 0:  # the copy: compute, send, and leave without running any clean-up
         status = 1
         try:
@@ -97,31 +179,15 @@ def in_halves(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], least:
             gc.disable()
             os.close(read)
             child_setup(parent, tuple(HELD_LOCKS))
-            data = pickle.dumps(work(items[half:]), protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(data)
             status = 0
         finally:
             os._exit(status)
     os.close(write)
-    theirs: list[R] | None = None
-    try:
-        started = time.perf_counter()
-        mine = work(items[:half])
-        data = _read_all(
-            read, deadline=time.perf_counter() + max(10.0, 2 * (time.perf_counter() - started))
-        )
-        with contextlib.suppress(Exception):
-            theirs = pickle.loads(data) if data else None
-    finally:
-        os.close(read)
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)  # gone already, unless it hangs or is late
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-    if not isinstance(theirs, list) or len(theirs) != len(items) - half:
-        theirs = work(items[half:])
-    return mine + theirs
+    pending._pid, pending._read = pid, read
+    return pending
 
 
 def room_for_a_copy() -> bool:

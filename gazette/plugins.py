@@ -29,6 +29,13 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
     ``site.toml``, so that work it starts in the background (the search index)
     overlaps theirs. Its result is in ``site.data`` for the others as usual.
 
+``OUTPUTS_LAST = True`` (a module constant, optional)
+    Says that the plugin's ``outputs`` had better run after every other
+    plugin's: it reads data still being made in the background (the item
+    pages read the related lists, ranked meanwhile in a forked copy). Only
+    the time of the call moves: its outputs and warnings keep their place
+    in plugin order.
+
 ``menu(site, *, options, **kwargs) -> list[MenuEntry]``
     Runs after every ``link``. Entries for the site navigation.
 
@@ -407,20 +414,28 @@ def collect_outputs(
     """
     outputs: list[Output] = []
     warnings: list[Diagnostic] = []
-    for plugin in plugins:
+    plugins = list(plugins)
+    made: dict[int, list] = {}
+    last = sorted(range(len(plugins)), key=lambda n: _outputs_last(plugins[n]))
+    for n in last:  # ``OUTPUTS_LAST`` plugins are called last ...
+        plugin = plugins[n]
         if plugin.has("outputs"):
             started = time.perf_counter()
             cache = _cache(cache_root, plugin, digests)
             produced = call(plugin, "outputs", site, cache=cache, **context)
-            produced = _typed(plugin, "outputs", produced, Output | Diagnostic)
+            made[n] = _typed(plugin, "outputs", produced, Output | Diagnostic)
             _clocked(seconds, plugin.name, started)
-            warnings += [o for o in produced if isinstance(o, Diagnostic)]
-            outputs += [
-                replace(o, producer=plugin.name) for o in produced if not isinstance(o, Diagnostic)
-            ]
+    for n, produced in sorted(made.items()):  # ... and listed in plugin order
+        name = plugins[n].name
+        warnings += [o for o in produced if isinstance(o, Diagnostic)]
+        outputs += [replace(o, producer=name) for o in produced if not isinstance(o, Diagnostic)]
     if any(w.is_error for w in warnings):
         raise ContentError(warnings)
     return outputs, warnings
+
+
+def _outputs_last(plugin: Plugin) -> bool:
+    return bool(getattr(plugin.module, "OUTPUTS_LAST", False))
 
 
 def find_collisions(outputs: Iterable[Output]) -> list[Diagnostic]:

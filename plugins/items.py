@@ -21,6 +21,9 @@ from gazette.plugins import Page, import_file
 from gazette.render.item_links import page_links
 
 OPTIONS: dict = {}
+# The item pages read the related lists, which a large archive ranks in a forked
+# copy meanwhile (plugins/related.py): listing them last leaves it more time.
+OUTPUTS_LAST = True
 cite = import_file("items_cite", Path(__file__).resolve().parent / "_cite.py")
 
 

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gazette import parallel
 from gazette.diagnostics import ContentError
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, build_site
@@ -292,12 +293,14 @@ def test_named_edit_sequences(ops):
     check_sequence(ops)
 
 
-@pytest.mark.parametrize("halves", [False, True], ids=["one process", "checks in two"])
+@pytest.mark.parametrize("halves", [False, True], ids=["one process", "forked helpers"])
 def test_second_build_reuses_every_page_and_an_edit_renders_few(tmp_path, monkeypatch, halves):
     from gazette.render import pages
 
-    if halves:  # as at 10,000 items: half the pages checked in a forked copy
+    if halves:  # as at 10,000 items: half the pages checked in a forked copy,
+        # and the related items ranked in another while the other hooks run
         monkeypatch.setattr(pages, "CHECKS_IN_HALVES", 2)
+        monkeypatch.setattr(parallel, "BACKGROUND_ITEMS", 0)
     project = Project(tmp_path / "p")
     request = BuildRequest(project.root, BuildOptions(now=NOW))
     build_site(request)
@@ -363,21 +366,24 @@ def test_a_warm_build_updates_the_spare_in_place(tmp_path):
     assert tree(project.root / "site") == tree(scratch)
 
 
-# Runs the command line with the pages checked in two processes at any size,
-# as an incremental build of 2,000 pages or more does (`gazette.parallel.in_halves`).
+# Runs the command line with the pages checked in two processes and the related
+# items ranked in a third at any size, as an incremental build of 2,000 pages or
+# more does (`gazette.parallel.in_halves`, `in_background`).
 CHECKS_IN_TWO = (
     "import sys; sys.path.insert(0, {repo!r}); "
     "from gazette.render import pages; pages.CHECKS_IN_HALVES = 2; "
+    "from gazette import parallel; parallel.BACKGROUND_ITEMS = 0; "
     "from gazette.cli import main; sys.exit(main())"
 )
 
 
-@pytest.mark.parametrize("halves", [False, True], ids=["one process", "checks in two"])
+@pytest.mark.parametrize("halves", [False, True], ids=["one process", "forked helpers"])
 def test_a_killed_build_leaves_a_complete_site_and_the_next_build_is_right(tmp_path, halves):
     """SIGKILL at many moments of incremental builds (bench/generate.py, 200 items).
 
-    With ``halves``, the kills also land while a forked copy checks pages: it
-    dies with the build and holds nothing the next build needs."""
+    With ``halves``, the kills also land while a forked copy checks pages or
+    ranks related items: it dies with the build and holds nothing the next
+    build needs."""
     import random
     import signal
     import subprocess
@@ -487,5 +493,6 @@ def test_pages_checked_half_in_a_forked_process_give_the_same_site(ops, monkeypa
 
     monkeypatch.setattr(pages, "CHECKS_IN_HALVES", 2)
     monkeypatch.setattr(pages, "in_halves", counted)
+    monkeypatch.setattr(parallel, "BACKGROUND_ITEMS", 0)
     check_sequence(ops)
     assert calls and min(calls) > 20

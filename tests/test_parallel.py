@@ -1,4 +1,5 @@
-"""`gazette.parallel.in_halves`: half the work in a forked copy, the same result either way."""
+"""`gazette.parallel.in_background` and `in_halves`: work done by a forked copy
+while the build goes on, the same result either way."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 
 import pytest
 
-from gazette.parallel import in_halves
+from gazette.parallel import in_background, in_halves
 from gazette.parallel import room_for_a_copy as real_room_for_a_copy
 
 pytestmark = pytest.mark.skipif(
@@ -107,3 +108,54 @@ def test_room_for_a_copy_compares_free_memory_with_this_process():
     # Far from the boundary either way, the answer follows the comparison.
     if available > 2 * resident_kb or available < resident_kb // 2:
         assert real_room_for_a_copy() is (available > resident_kb)
+
+
+# --------------------------------------------------------------------------- in_background
+
+
+def pid_and_big_result():
+    return os.getpid(), list(range(200_000))  # far more than a pipe holds (64 KB)
+
+
+def test_work_in_the_background_is_done_by_another_process_while_this_one_goes_on():
+    started = time.perf_counter()
+    pending = in_background(lambda: (time.sleep(0.5), os.getpid())[1])
+    assert time.perf_counter() - started < 0.4  # forked, not waited for
+    assert pending.result() != os.getpid()
+    assert pending.result() == pending.result()  # collected once, then kept
+    pid, numbers = in_background(pid_and_big_result).result()
+    assert pid != os.getpid() and numbers == list(range(200_000))
+
+
+@pytest.mark.parametrize("failure", ["raises", "hangs", "invalid", "no fork"])
+def test_a_copy_that_fails_hangs_or_answers_wrongly_leaves_the_work_here(monkeypatch, failure):
+    import gazette.parallel as parallel
+
+    me = os.getpid()
+    if failure == "no fork":
+        monkeypatch.setattr(parallel.os, "fork", lambda: (_ for _ in ()).throw(OSError("no")))
+
+    def work():
+        if os.getpid() != me:
+            if failure == "raises":
+                raise RuntimeError("the copy fails")
+            if failure == "hangs":
+                time.sleep(60)
+            if failure == "invalid":
+                return "wrong"
+        return ["right", os.getpid()]
+
+    started = time.perf_counter()
+    pending = in_background(work, valid=lambda found: isinstance(found, list))
+    assert pending.result(wait=0.5) == ["right", me]
+    assert time.perf_counter() - started < 30
+
+
+def test_a_result_never_read_does_not_leave_the_copy_behind():
+    pending = in_background(pid_and_big_result)  # blocks on the full pipe until stopped
+    pid = pending._pid
+    assert pid is not None
+    time.sleep(0.2)
+    del pending  # a failed build drops the site, and this with it
+    with pytest.raises(ChildProcessError):  # stopped and reaped: no longer our child
+        os.waitpid(pid, os.WNOHANG)

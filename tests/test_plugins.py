@@ -61,6 +61,43 @@ def test_link_first_runs_before_plugins_listed_earlier(tmp_path):
     assert home.index('href="/a.txt"') < home.index('href="/e.txt"')
 
 
+CALLED = """
+from gazette.diagnostics import warning
+from gazette.plugins import StaticFile
+
+CALLS = []  # the order the core called ``outputs`` in
+
+
+def outputs(site, *, name, **kwargs):
+    CALLS.append(name)
+    yield warning("site.toml", 0, "test", f"from {name}")
+    yield StaticFile(f"/{name}.txt", name.encode())
+"""
+
+
+def test_outputs_last_is_called_after_the_others_and_keeps_its_place(tmp_path):
+    files = {
+        "plugins/_calls.py": CALLED,
+        "plugins/alpha.py": "from _calls import outputs\n",
+        "plugins/late.py": "OUTPUTS_LAST = True\nfrom _calls import outputs\n",
+        "plugins/omega.py": "from _calls import outputs\n",
+        "site.toml": with_plugins("[plugins.alpha]\n[plugins.late]\n[plugins.omega]\n"),
+    }
+    import sys
+
+    sys.path.insert(0, str(tmp_path / "plugins"))
+    try:
+        result = build(tmp_path, files)
+        calls = sys.modules["_calls"].CALLS
+    finally:
+        sys.path.remove(str(tmp_path / "plugins"))
+        sys.modules.pop("_calls", None)
+    assert calls == ["alpha", "omega", "late"]
+    mine = [w.message for w in result.warnings if w.code == "test"]
+    assert mine == ["from alpha", "from late", "from omega"]  # plugin order
+    assert result.files["/late.txt"] == b"late"
+
+
 def test_url_collision_names_both_producers(tmp_path):
     clash = (
         "from gazette.plugins import Page\n\ndef outputs(site, **kw):\n"

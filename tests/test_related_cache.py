@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import zipfile
 from collections import Counter
@@ -283,6 +284,41 @@ def test_the_hook_uses_its_cache_across_builds(tmp_path):
     second = build(tmp_path, files)
     for slug in "abc":
         assert first.site.data["related"].of(slug) == second.site.data["related"].of(slug)
+
+
+def test_the_hook_ranks_in_a_forked_copy_and_gives_the_same_lists(tmp_path, monkeypatch):
+    """At 2,000 items or more the ranking runs in a forked copy while the other
+    hooks run (`gazette.parallel.in_background`); the lists are the same."""
+    from gazette import parallel
+
+    words = random.Random(7)
+    files = {
+        "site.toml": SITE,
+        **{
+            f"content/items/i{n}.md": item(
+                title=f'"{" ".join(words.sample(VOCABULARY, 3))}"'
+            ).replace("Body text.", " ".join(words.choices(VOCABULARY, k=40)))
+            for n in range(12)
+        },
+    }
+    here = build(tmp_path / "here", files).site.data["related"]
+    ranked_by = tmp_path / "ranked-by"
+    real = related.Ranking.matches
+
+    def matches(self, cache):
+        ranked_by.write_text(str(os.getpid()))
+        return real(self, cache)
+
+    monkeypatch.setattr(related.Ranking, "matches", matches)
+    monkeypatch.setattr(parallel, "BACKGROUND_ITEMS", 0)
+    for run in ("cold", "warm"):
+        forked = build(tmp_path / "forked", files).site.data["related"]
+        assert isinstance(forked.candidates, related.Later), run
+        assert dict(forked.candidates) == dict(here.candidates), run
+        assert len(forked.candidates) == 12 and all(forked.candidates.values())
+        assert dict(forked.scores) == dict(here.scores), run
+        assert int(ranked_by.read_text()) != os.getpid(), run
+        assert all(forked.of(f"i{n}") == here.of(f"i{n}") for n in range(12))
 
 
 @pytest.mark.parametrize(("count", "groups"), [(1, 11), (3, 11), (5, 11), (10, 11), (12, 2)])
