@@ -505,6 +505,10 @@ class Ranking:
         self._lap("store the lists")
         return matches
 
+    def kept(self, cache: PluginCache) -> bool:
+        """Whether ``cache`` holds a ranking with these options (an incremental build)."""
+        return cache.holds("state", cache_key(self._options()))
+
     def _load(self, cache: PluginCache, key: str) -> State | None:
         files = cache.load("state", key)
         try:
@@ -706,9 +710,11 @@ def related_items(
 
     With a ``cache``, work of the previous build is reused (`Ranking`); the
     result is the same. ``stats`` receives how it went (once the lists are read).
-    With ``background`` and at least ``parallel.BACKGROUND_ITEMS`` items, the
-    ranking runs in a forked copy of the build, and the lists are collected
-    when first read (`Later`).
+    With ``background``, at least ``parallel.BACKGROUND_ITEMS`` items and a
+    ranking kept from the last build, the ranking runs in a forked copy of the
+    build, and the lists are collected when first read (`Later`). A cold build
+    ranks here: the copy would add to its memory peak (with Pagefind's process
+    beside it) for little time.
     """
     items = sorted(site.items, key=lambda item: item.slug)
     position = {item.slug: n for n, item in enumerate(items)}
@@ -760,7 +766,12 @@ def related_items(
             scored[item.slug] = tuple(scores[start:stop])
         return candidates, scored
 
-    if not background or len(items) < parallel.BACKGROUND_ITEMS:
+    if (
+        not background
+        or len(items) < parallel.BACKGROUND_ITEMS
+        or cache is None
+        or not ranking.kept(cache)  # a cold build: Pagefind may have the other core
+    ):
         candidates, scored = lists(ranked())
         return Related(
             candidates=MappingProxyType(candidates),
