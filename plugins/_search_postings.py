@@ -355,7 +355,9 @@ def index_files(
         encoded = _kept_block(kept.get(folder), len(records))
         if encoded is None:
             encoded = [_json(display(rec)) for rec in records]
-        made[folder] = marshal.dumps(encoded)
+            made[folder] = marshal.dumps(encoded)
+        else:  # the stored bytes as they are: no second marshal per build
+            made[folder] = kept[folder]
         for number, data in enumerate(encoded, start):
             files[f"{ROOT}d/{folder}/{number}.json"] = data
     if cache is not None and made.keys() != kept.keys():
