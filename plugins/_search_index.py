@@ -51,11 +51,9 @@ sorts by date. ``/pagefind/gazette-shards.json`` lists the bundles to merge.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import gzip
 import hashlib
-import importlib.metadata
 import json
 import re
 import tempfile
@@ -128,6 +126,8 @@ RUNS: list[ShardRun] = []
 
 
 def version(distribution: str) -> str:
+    import importlib.metadata  # here: Gazette's own engine, the default, needs neither
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
@@ -426,6 +426,8 @@ async def _written(root: Path, dates: dict[str, str], timeout: float = 60.0) -> 
     cannot be checked on their own. ``dates`` receives each page's date, read by
     that check.
     """
+    import asyncio  # only Pagefind needs it: not imported by builds on Gazette's engine
+
     deadline = time.monotonic() + timeout
     previous: dict[str, bytes] | None = None
     while True:
@@ -445,6 +447,8 @@ async def _written(root: Path, dates: dict[str, str], timeout: float = 60.0) -> 
 
 async def _bundle(name: str, entries: list[dict[str, Any]], language: str) -> dict[str, bytes]:
     """One shard's bundle, from a Pagefind process of its own (its memory ends with it)."""
+    import asyncio
+
     from pagefind.index import IndexConfig
 
     start = time.perf_counter()
@@ -552,6 +556,8 @@ def pagefind_bundles(
     Pagefind's code; each other one is at ``/pagefind/shard-<bits>/`` with its
     index data only.
     """
+    import asyncio
+
     versions = (version("pagefind"), version("pagefind_bin"))
     bundles: dict[str, dict[str, bytes]] = {}
     keys: dict[str, str] = {}

@@ -54,24 +54,35 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import io
 import itertools
 import json
 import time
+from array import array as typed_array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
-from gazette import parallel, similarity, sparse
+from gazette import parallel
 from gazette.diagnostics import ContentError, Diagnostic, error
 from gazette.model import Item, Site
 from gazette.plugin_cache import PluginCache, cache_key, code_digest
-from gazette.plugins import Option
+from gazette.plugins import Option, import_later, spec_origin
 from gazette.render.item_links import diverse
-from gazette.sparse import Csr, hstack, vstack
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from gazette import similarity, sparse
+    from gazette.sparse import Csr
+else:
+    # Imported when first used: an incremental build ranks in a forked copy
+    # (`related_items`), so the build itself never pays numpy's import.
+    np = import_later("numpy")
+    similarity = import_later("gazette.similarity")
+    sparse = import_later("gazette.sparse")
 
 OPTIONS = {
     "count": Option(int, 5, "related items per item, at most (0 shows none)", minimum=0),
@@ -186,7 +197,7 @@ def feature_matrix(
         names.append(np.arange(1 << similarity.HASH_BITS, dtype=np.uint64))
     # Scaling each block by the square root of its weight makes the product
     # of two rows the weighted sum of the three similarities.
-    features = hstack(
+    features = sparse.hstack(
         [matrix.scaled(np.float32(np.sqrt(weight))) for matrix, weight in blocks],
         dtype=np.float32,
     )
@@ -226,7 +237,8 @@ def rank(
 # computed, here, in gazette.similarity and gazette.sparse or in numpy, makes
 # every stored entry a miss.
 CODE_VERSION = cache_key(
-    code_digest(__file__, similarity.__file__, sparse.__file__), f"numpy {np.__version__}"
+    code_digest(__file__, spec_origin("gazette.similarity"), spec_origin("gazette.sparse")),
+    f"numpy {importlib.metadata.version('numpy')}",
 )
 CHANGED_SHARE = 0.2  # more changed rows than this share of all: recompute every row
 
@@ -539,7 +551,7 @@ class Ranking:
             first = {t: n for n, t in reversed(list(enumerate(texts)))}
             pools.append(similarity.term_counts(Texts([self.documents[first[t]] for t in missing])))
             known.update({text: offset + n for n, text in enumerate(missing)})
-        pool = vstack(pools)
+        pool = sparse.vstack(pools)
         self._lap("tokenise new texts")
         counts = pool[np.array([known[t] for t in texts], dtype=np.int64)]
         counts.sort_indices()
@@ -657,7 +669,7 @@ def _load_counts(cache: PluginCache, slot: str, key: str, width: int) -> tuple[n
             return _stored_counts(files, width)
     except Exception:  # whatever is wrong with an entry, it is only a miss
         pass
-    return np.zeros((0, 16), np.uint8), Csr.empty((0, width))
+    return np.zeros((0, 16), np.uint8), sparse.Csr.empty((0, width))
 
 
 def _stored_counts(files: Mapping[str, bytes], width: int) -> tuple[np.ndarray, Csr]:
@@ -679,7 +691,7 @@ def _stored_counts(files: Mapping[str, bytes], width: int) -> tuple[np.ndarray, 
     starts[indptr[1:-1][indptr[1:-1] < len(columns)]] = True
     if np.any(~rising & ~starts[1:]):
         raise ValueError("columns out of order")
-    return digests, Csr(counts, columns, indptr, (m, width))
+    return digests, sparse.Csr(counts, columns, indptr, (m, width))
 
 
 def _count_files(texts: list[bytes], pool: Csr, row: Mapping[bytes, int]) -> dict[str, bytes]:
@@ -712,7 +724,9 @@ def related_items(
     result is the same. ``stats`` receives how it went (once the lists are read).
     With ``background``, at least ``parallel.BACKGROUND_ITEMS`` items and a
     ranking kept from the last build, the ranking runs in a forked copy of the
-    build, and the lists are collected when first read (`Later`). A cold build
+    build, and the lists are collected when first read (`Later`): the copy
+    sends them back as arrays of the standard library, so that numpy (imported
+    when first used) is never loaded by the build itself. A cold build
     ranks here: the copy would add to its memory peak (with Pagefind's process
     beside it) for little time.
     """
@@ -750,15 +764,18 @@ def related_items(
         thread_weight=thread_weight,
     )
 
-    def ranked() -> tuple[Matches, dict[str, Any], dict[str, float]]:
-        return ranking.matches(cache), ranking.stats, ranking.seconds
+    def ranked() -> tuple[typed_array, typed_array, typed_array, dict, dict]:
+        """The pools as flat arrays of the standard library: numpy stays in the copy."""
+        matches = ranking.matches(cache)
+        starts = typed_array("q", matches.indptr.astype(np.int64).tobytes())
+        columns = typed_array("q", matches.columns.astype(np.int64).tobytes())
+        scores = typed_array("f", matches.scores.astype(np.float32).tobytes())
+        return starts, columns, scores, ranking.stats, ranking.seconds
 
-    def lists(found: tuple[Matches, dict[str, Any], dict[str, float]]) -> tuple[dict, dict]:
-        matches, ranked_stats, seconds = found
+    def lists(found: tuple[typed_array, typed_array, typed_array, dict, dict]) -> tuple[dict, dict]:
+        starts, columns, scores = (found[0].tolist(), found[1].tolist(), found[2].tolist())
         if stats is not None:
-            stats.update(ranked_stats, seconds=seconds)
-        columns, scores = matches.columns.tolist(), matches.scores.tolist()
-        starts = matches.indptr.tolist()
+            stats.update(found[3], seconds=found[4])
         candidates, scored = {}, {}
         for item, start, stop in zip(items, starts, starts[1:], strict=False):
             stop = min(stop, start + pool)
@@ -792,9 +809,12 @@ def related_items(
 def _ranked_shape(found: object) -> bool:
     return (
         isinstance(found, tuple)
-        and len(found) == 3
-        and isinstance(found[0], Matches)
-        and all(isinstance(part, dict) for part in found[1:])
+        and len(found) == 5
+        and all(isinstance(part, typed_array) for part in found[:3])
+        and [part.typecode for part in found[:3]] == ["q", "q", "f"]
+        and len(found[0]) >= 1
+        and len(found[1]) == len(found[2]) == found[0][-1]
+        and all(isinstance(part, dict) for part in found[3:])
     )
 
 

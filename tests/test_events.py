@@ -450,3 +450,61 @@ def test_the_sample_archive(tmp_path):
         date(2020, 12, 8)
         == events["sesec-online-event-20-ccc-introduction"].decoded("dtstart").date()
     )
+
+
+KEPT = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from gazette.model import BuildOptions
+from gazette.pipeline import BuildRequest, build_site
+request = BuildRequest(
+    Path(sys.argv[1]),
+    BuildOptions(now=datetime.fromisoformat(sys.argv[2])),
+    base_url=sys.argv[3],
+    write=False,
+    workers=1,
+)
+files = build_site(request).files
+print("icalendar" in sys.modules, len([url for url in files if url.endswith(".ics")]))
+"""
+
+
+def test_kept_calendars_skip_icalendar_and_follow_every_change(tmp_path):
+    """The .ics files come from the plugin cache when nothing they are made of changed
+    (without importing icalendar, in another process); any change makes them again."""
+    events = {
+        "live": event("Live now", "2020-12-01T10:30:00+01:00", "2020-12-01T12:00:00+01:00"),
+        "beijing": event("Beijing", "2021-01-05T14:00:00+08:00"),
+        "today": event("All day today", "2020-12-01"),
+    }
+    site = EVENTS + 'timezones = ["Asia/Shanghai"]\n'
+    project = tmp_path / "kept"
+    first = build_events(project, events, site=site)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-c", KEPT, str(project), NOW.isoformat(), BASE],
+        env=env,
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    assert run.stdout.split() == ["False", "4"]  # the feed and three events, all kept
+
+    def ics(result) -> dict[str, bytes]:
+        return {url: data for url, data in result.files.items() if url.endswith(".ics")}
+
+    changes = [
+        ("beijing", event("Beijing, moved", "2021-01-05T15:00:00+08:00"), site),
+        ("today", event("All day today", "2020-12-01", location='"Hall B"'), site),
+        ("live", event("Live now", "2020-12-01T10:30:00+01:00", summary='"Other."'), site),
+        ("live", event("Live now", "2020-12-01T10:30:00+01:00", summary='"Other."'), EVENTS),
+    ]
+    before = ics(first)
+    for n, (slug, text, site_now) in enumerate(changes):
+        events = {**events, slug: text}
+        again = ics(build_events(project, events, site=site_now))
+        scratch = ics(build_events(tmp_path / f"scratch-{n}", events, site=site_now))
+        assert again == scratch, n
+        assert again != before, n
+        before = again

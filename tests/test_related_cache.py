@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 from test_related import SITE, related_plugin
 
 from gazette import similarity
 from gazette.plugin_cache import PluginCache
-from helpers import build, item
+from helpers import NOW, build, item
 
 related = related_plugin()
 
@@ -286,22 +289,27 @@ def test_the_hook_uses_its_cache_across_builds(tmp_path):
         assert first.site.data["related"].of(slug) == second.site.data["related"].of(slug)
 
 
+def worded_items(seed: int, count: int) -> dict[str, str]:
+    """A project of ``count`` items with random titles and bodies from ``VOCABULARY``."""
+    words = random.Random(seed)
+    return {
+        "site.toml": SITE,
+        **{
+            f"content/items/i{n}.md": item(
+                title=f'"{" ".join(words.sample(VOCABULARY, 3))}"'
+            ).replace("Body text.", " ".join(words.choices(VOCABULARY, k=40)))
+            for n in range(count)
+        },
+    }
+
+
 def test_the_hook_ranks_in_a_forked_copy_and_gives_the_same_lists(tmp_path, monkeypatch):
     """At 2,000 items or more, with a ranking kept from the last build, the
     ranking runs in a forked copy while the other hooks run
     (`gazette.parallel.in_background`); the lists are the same."""
     from gazette import parallel
 
-    words = random.Random(7)
-    files = {
-        "site.toml": SITE,
-        **{
-            f"content/items/i{n}.md": item(
-                title=f'"{" ".join(words.sample(VOCABULARY, 3))}"'
-            ).replace("Body text.", " ".join(words.choices(VOCABULARY, k=40)))
-            for n in range(12)
-        },
-    }
+    files = worded_items(seed=7, count=12)
     here = build(tmp_path / "here", files).site.data["related"]
     ranked_by = tmp_path / "ranked-by"
     real = related.Ranking.matches
@@ -320,6 +328,40 @@ def test_the_hook_ranks_in_a_forked_copy_and_gives_the_same_lists(tmp_path, monk
         assert dict(forked.scores) == dict(here.scores), run
         assert (int(ranked_by.read_text()) != os.getpid()) is (run == "warm"), run
         assert all(forked.of(f"i{n}") == here.of(f"i{n}") for n in range(12))
+
+
+FORKED = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from gazette import parallel
+from gazette.model import BuildOptions
+from gazette.pipeline import BuildRequest, build_site
+parallel.BACKGROUND_ITEMS = 0
+now = datetime.fromisoformat(sys.argv[2])
+request = BuildRequest(Path(sys.argv[1]), BuildOptions(now=now), write=False, workers=1)
+found = build_site(request).site.data["related"]
+lists = {slug: [other.slug for other in pool] for slug, pool in found.candidates.items()}
+loaded = any(name in sys.modules for name in ("numpy._core", "numpy.core"))
+print(loaded, sorted(lists.items()))
+"""
+
+
+def test_a_build_that_ranks_in_a_copy_does_not_load_numpy(tmp_path):
+    """numpy is imported when first used (`gazette.plugins.import_later`): a
+    build whose ranking runs in a forked copy gets plain arrays back, and never
+    pays numpy's import itself."""
+    files = worded_items(seed=11, count=8)
+    here = build(tmp_path, files).site.data["related"]  # cold: ranks in the build
+    expected = sorted((slug, [o.slug for o in pool]) for slug, pool in here.candidates.items())
+    run = subprocess.run(
+        [sys.executable, "-c", FORKED, str(tmp_path), NOW.isoformat()],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    assert run.stdout.strip() == f"False {expected}"
 
 
 @pytest.mark.parametrize(("count", "groups"), [(1, 11), (3, 11), (5, 11), (10, 11), (12, 2)])
