@@ -217,15 +217,19 @@ def _parse_with_cache(
         else b"-"
         for name in ("site.toml", "content/tags.yml")
     )
+    shared = digest(inputs)  # once, not once per file: tags.yml may be long
+    root = os.path.join(str(project), "")
     keys = {}
     racy: set[Path] = set()
     for kind, path in jobs:
-        stat = path.stat()
+        name = str(path)  # strings, not Path methods: this loop runs for every file
+        stat = os.stat(name)
         if stat.st_mtime_ns >= racy_after:
             racy.add(path)
-        keys[path] = digest(inputs, kind, str(path), str(stat.st_size), str(stat.st_mtime_ns))
+        keys[path] = digest(shared, kind, name, str(stat.st_size), str(stat.st_mtime_ns))
         if sources is not None:
-            sources[relative(project, path)] = keys[path]
+            inside = name.startswith(root) and os.sep == "/"
+            sources[name[len(root) :] if inside else relative(project, path)] = keys[path]
     cached = cache.get_many("parsed", keys.values())
     missing = [(kind, path) for kind, path in jobs if keys[path] not in cached]
     fresh = iter(parse_files(project, config, vocabulary, missing, workers))
