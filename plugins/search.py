@@ -69,6 +69,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from gazette import parallel
 from gazette.diagnostics import ContentError, Diagnostic, error, warning
 from gazette.model import GlossaryEntry, Item, Site
 from gazette.plugin_cache import PluginCache, cache_key, code_digest
@@ -195,7 +196,9 @@ class SearchData:
     """``site.data["search"]``: the engine (templates read it), the records and their digests.
 
     ``bundle`` waits for the Pagefind files, which ``link`` starts to make in
-    the background (None for lunr).
+    the background (None for lunr). ``meanwhile``: an incremental build on
+    Gazette's engine, whose records and index ``outputs`` has made in a forked
+    copy; ``records`` and ``digests`` are then empty.
     """
 
     engine: str
@@ -204,6 +207,7 @@ class SearchData:
     bundle: Callable[[], list[StaticFile]] | None = dataclasses.field(
         default=None, compare=False, repr=False
     )
+    meanwhile: bool = False  # the records are left to ``outputs``, which makes them in a copy
 
 
 # --------------------------------------------------------------------------- records
@@ -626,6 +630,10 @@ def link(
     core a ``Deferred`` that waits for it. (Its only effect besides the result is
     the plugin's own cache.)
     """
+    if options["engine"] == "gazette" and cache is not None and _kept_index(site, cache):
+        # An incremental build: ``outputs`` has the records and the index made
+        # meanwhile, in a forked copy (not here: ``serve`` links without outputs).
+        return SearchData("gazette", (), (), meanwhile=True)
     if options["engine"] != "pagefind":
         return SearchData(options["engine"], *records_and_digests(site, site.glossary, cache))
     # Pagefind starts on the first shard while the other records are made.
@@ -646,6 +654,45 @@ def link(
         raise
     feed.close()
     return SearchData(options["engine"], recs, digests, bundle)
+
+
+def gazette_files(
+    recs: Sequence[Record],
+    digests: Sequence[str],
+    glossary: Sequence[GlossaryEntry],
+    cache: PluginCache | None,
+) -> dict[str, bytes]:
+    """The files of Gazette's own index (``_search_postings.py``): {URL: bytes}."""
+    words = thesaurus(glossary)
+    expand = lambda text: synonyms(text, words)  # noqa: E731
+    return postings.index_files(recs, digests, cache, glossary_key(glossary), expand)
+
+
+def _kept_index(site: Site, cache: PluginCache) -> bool:
+    """Whether the records and index are best made meanwhile, in a forked copy.
+
+    An archive of ``parallel.BACKGROUND_ITEMS`` items or more, whose records
+    were kept by the last build (an incremental build). A cold build makes them
+    here: the copy would add to its memory peak for little time.
+    """
+    return len(site.items) >= parallel.BACKGROUND_ITEMS and cache.holds(
+        MEMO_SLOT, glossary_key(site.glossary)
+    )
+
+
+def _gazette_index(site: Site, cache: PluginCache) -> dict[str, bytes]:
+    recs, digests = records_and_digests(site, site.glossary, cache)
+    return gazette_files(recs, digests, site.glossary, cache)
+
+
+def _index_shape(found: object) -> bool:
+    return isinstance(found, dict) and all(
+        isinstance(url, str) and isinstance(data, bytes) for url, data in found.items()
+    )
+
+
+def _static(files: Mapping[str, bytes]) -> list[StaticFile]:
+    return [StaticFile(url, content) for url, content in files.items()]
 
 
 def background(work: Callable[[], list[StaticFile]]) -> Callable[[], list[StaticFile]]:
@@ -701,16 +748,13 @@ def outputs(
             yield Deferred(data.bundle)
         return
     if data.engine == "gazette":
-        words = thesaurus(site.glossary)
-        made = postings.index_files(
-            data.records,
-            data.digests,
-            cache,
-            glossary_key(site.glossary),
-            lambda text: synonyms(text, words),
-        )
-        for url, content in made.items():
-            yield StaticFile(url, content)
+        if data.meanwhile:  # the core collects the files after the last page
+            pending = parallel.in_background(
+                lambda: _gazette_index(site, cache), valid=_index_shape
+            )
+            yield Deferred(lambda: _static(pending.result()))
+            return
+        yield from _static(gazette_files(data.records, data.digests, site.glossary, cache))
         return
     script = lunr_script()
     files = lunr_files(data.records, cache, digests=data.digests or None)

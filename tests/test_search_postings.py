@@ -258,6 +258,38 @@ def test_incremental_builds_write_the_index_of_a_build_from_scratch(tmp_path, mo
         previous = files
 
 
+def test_an_index_made_in_a_forked_copy_is_the_index_of_a_build_from_scratch(tmp_path, monkeypatch):
+    """From ``parallel.BACKGROUND_ITEMS`` items on, an incremental build makes the
+    records and index files in a forked copy (`search._kept_index`), started by
+    ``outputs``, and collects them after the last page; a cold build makes them
+    itself. The files are
+    those of a build from scratch, after every kind of change."""
+    from gazette import parallel
+
+    monkeypatch.setattr(parallel, "BACKGROUND_ITEMS", 0)
+    monkeypatch.setattr(postings, "BLOCK", 8)
+    folder = sample(tmp_path / "site")
+    items = folder / "content" / "items"
+    some = sorted(items.rglob("*.md"))
+    cold = run(folder).site.data["search"]
+    assert not cold.meanwhile and len(cold.records) == 63  # cold: made in the build
+    changes = {
+        "nothing": lambda: None,
+        "edit a body": lambda: edit(some[10], "\n\n", "\n\nXylography.\n\n"),
+        "delete an item": lambda: some[20].unlink(),
+        "change tags": lambda: edit(some[30], "tags: [", 'tags: ["Cybersecurity", '),
+        "move a date": lambda: edit(some[5], "date: 20", "date: 19"),
+        "glossary": lambda: edit(folder / "content" / "glossary.yml", "\n", "\nXYL: Xylography\n"),
+    }
+    for name, change in changes.items():
+        change()
+        result = run(folder)
+        data = result.site.data["search"]
+        forked = name != "glossary"  # a new glossary: no records kept under its key
+        assert (data.meanwhile and data.records == ()) is forked, name
+        assert index_of(result) == index_of(run(folder, use_cache=False)), name
+
+
 WORDS = st.lists(st.sampled_from(["ai", "5g", "grid", "gridlock", "data", "标准"]), max_size=5)
 
 
