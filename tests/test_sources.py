@@ -20,6 +20,8 @@ import html5lib
 import jsonschema
 import pytest
 from bibtexparser.middlewares import LatexDecodingMiddleware
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gazette.content.config import parse_config
 from gazette.content.parse import parse_item
@@ -595,3 +597,34 @@ def test_an_item_page_with_what_it_loads_stays_under_20_kb_gzipped(sample):
             total += len(gzip.compress(sample.files[url.split("?")[0]], 6))
         heaviest = max(heaviest, total)
     assert heaviest <= PAGE_BUDGET, heaviest
+
+
+def _home_by_urlsplit(url: str) -> bool:
+    """The rule of `is_home_page`, always through urlsplit (its fast path must agree)."""
+    from urllib.parse import urlsplit
+
+    from gazette.content import sources
+
+    parts = urlsplit(url)
+    if parts.query:
+        return False
+    segments = [s for s in parts.path.split("/") if s]
+    if segments and sources._INDEX.fullmatch(segments[-1]):
+        segments.pop()
+    if len(segments) == 1 and sources._LANGUAGE.fullmatch(segments[0]):
+        segments.pop()
+    return not segments
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["https://", "http://", "x.org", "/", "//", "en", "index.html", "a"]),
+        max_size=8,
+    ).map("".join)
+    | st.lists(st.sampled_from(["/", "?", "#", "=", "a", "en", "://", "x.org"]), max_size=9).map(
+        lambda parts: "https://" + "".join(parts)
+    )
+)
+def test_the_quick_home_page_rule_agrees_with_urlsplit(url):
+    assert is_home_page(url) == _home_by_urlsplit(url), url

@@ -215,6 +215,13 @@ def read_sources(reader: Reader, key: str = "sources") -> tuple[Source, ...]:
 
 def is_home_page(url: str) -> bool:
     """Whether ``url`` is only a site's home page (the rule in the module docstring)."""
+    _, separator, rest = url.partition("://")
+    if separator and "?" not in rest and "#" not in rest:
+        # The common case, without urlsplit (a build checks every source of
+        # every item): three path segments or more are never a home page.
+        host_end = rest.find("/")
+        if host_end >= 0 and sum(1 for s in rest[host_end:].split("/") if s) >= 3:
+            return False
     parts = urlsplit(url)
     if parts.query:
         return False
