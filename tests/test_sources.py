@@ -20,7 +20,7 @@ import html5lib
 import jsonschema
 import pytest
 from bibtexparser.middlewares import LatexDecodingMiddleware
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gazette.content.config import parse_config
@@ -626,5 +626,9 @@ def _home_by_urlsplit(url: str) -> bool:
         lambda parts: "https://" + "".join(parts)
     )
 )
+@example("https://x.org/en/index.html")
+@example("https://x.org/en-gb/default.aspx")
+@example("https://x.org/a/b/c")
+@example("https://x.org/a/b/c#/")
 def test_the_quick_home_page_rule_agrees_with_urlsplit(url):
     assert is_home_page(url) == _home_by_urlsplit(url), url
