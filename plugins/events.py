@@ -41,7 +41,6 @@ details of one event (``_event_details.html`` on the item page).
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -56,7 +55,7 @@ from gazette.diagnostics import ContentError, error
 from gazette.model import Item, Site
 from gazette.output.urls import Urls
 from gazette.plugin_cache import PluginCache, code_digest
-from gazette.plugins import MenuEntry, Option, Page, StaticFile
+from gazette.plugins import MenuEntry, Option, Page, StaticFile, spec_origin
 
 if TYPE_CHECKING:
     from icalendar import Event as VEvent
@@ -438,14 +437,12 @@ def _file_name(url: str) -> str:
 
 def _icalendar_release() -> str:
     """icalendar's ``_version.py``, read without importing the library."""
-    spec = importlib.util.find_spec("icalendar")
-    folders = spec.submodule_search_locations if spec is not None else None
-    if not folders:
-        return ""
-    try:
-        return (Path(next(iter(folders))) / "_version.py").read_text()
-    except OSError:
-        return ""
+    return _beside("icalendar", "_version.py").read_text() if spec_origin("icalendar") else ""
+
+
+def _beside(package: str, name: str) -> Path:
+    """File ``name`` in ``package``'s folder (`spec_origin`: the package is not imported)."""
+    return Path(spec_origin(package)).parent / name
 
 
 def _zone_data(name: str) -> str:
@@ -454,10 +451,8 @@ def _zone_data(name: str) -> str:
     It looks where ``zoneinfo`` looks: ``zoneinfo.TZPATH``, then the tzdata package.
     """
     candidates = [Path(folder) / name for folder in zoneinfo.TZPATH]
-    spec = importlib.util.find_spec("tzdata")
-    if spec is not None and spec.submodule_search_locations:
-        folder = Path(next(iter(spec.submodule_search_locations)))
-        candidates.append(folder / "zoneinfo" / name)
+    if spec_origin("tzdata"):
+        candidates.append(_beside("tzdata", "zoneinfo") / name)
     for path in candidates:
         try:
             return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
