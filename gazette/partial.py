@@ -40,7 +40,7 @@ def link_problems(
         if not plugin.has("link"):
             continue
         try:
-            call(plugin, "link", site, cache=None)
+            call(plugin, "link", site, cache=None, building=False)
         except ContentError as exc:
             found += exc.diagnostics
         except Exception:  # a partial site is not what the hook expects: say nothing

@@ -231,6 +231,7 @@ def _link(
     progress: Progress,
     lap: Callable[[str], None] = lambda name: None,
     notes: list[Diagnostic] | None = None,
+    building: bool = True,
 ) -> _Linked:
     config = load_config(project)
     if request.base_url:
@@ -276,7 +277,7 @@ def _link(
     progress.stage("Linking")
     hooks: dict[str, float] = {}
     plugin_cache = project / CACHE_DIR / "plugins" if request.use_cache else None
-    site = run_link(site, plugins, hooks, plugin_cache, sources)
+    site = run_link(site, plugins, hooks, plugin_cache, sources, building)
     settle()
     link_s = dict(hooks)
     menu = run_menu(site, plugins, hooks)
@@ -332,7 +333,8 @@ def load_state(request: BuildRequest) -> BuildState:
     project = request.project.resolve()
     repaired = repair_cache_dir(project / CACHE_DIR) if request.use_cache else []
     with build_lock(project / CACHE_DIR / "build.lock"):
-        return _state(project, _link(request, project, Progress(), notes=repaired))
+        linked = _link(request, project, Progress(), notes=repaired, building=False)
+        return _state(project, linked)
 
 
 def _build(
@@ -377,7 +379,11 @@ def _build(
         previous = load_records(records_path, output)
         renderer = PageRenderer(site, urls, theme, menu, previous, salt, sources)
         writer.before_manifest = save_pages(records_path, renderer)
-        target = Target(writer.add, writer.keep if request.use_cache else None)
+        target = (
+            Target(writer.add, writer.keep, writer.keep_same)
+            if request.use_cache
+            else Target(writer.add)
+        )
         producers = render_pages(outputs, renderer, target, progress.advance, stats)
         writer.commit()
         count, written = writer.count, set(writer.written)

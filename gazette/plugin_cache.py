@@ -25,7 +25,7 @@ import json
 import os
 import pickle
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -41,6 +41,12 @@ def cache_key(*parts: Any) -> str:
         digest.update(json.dumps(part, sort_keys=True, ensure_ascii=False).encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def file_digest(data: bytes) -> str:
+    """The digest by which the writer knows a file of the site (hex blake2b-128):
+    ``KeptFile.digest`` is this of the file's bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def code_digest(*files: str | Path) -> str:
@@ -62,13 +68,20 @@ class PluginCache:
     def _path(self, slot: str) -> Path:
         return self.folder / f"{slot}.zip"
 
-    def load(self, slot: str, key: str) -> dict[str, bytes] | None:
-        """The files stored in ``slot`` under ``key``, or None."""
+    def load(
+        self, slot: str, key: str, names: Iterable[str] | None = None
+    ) -> dict[str, bytes] | None:
+        """The files stored in ``slot`` under ``key``, or None.
+
+        With ``names``, only those files (None if one is missing): a slot of ten
+        thousand files can be read a few at a time.
+        """
         try:
             with zipfile.ZipFile(self._path(slot)) as archive:
                 if archive.comment.decode() != key:
                     return None
-                return {name: archive.read(name) for name in archive.namelist()}
+                wanted = archive.namelist() if names is None else names
+                return {name: archive.read(name) for name in wanted}
         except (OSError, zipfile.BadZipFile, UnicodeDecodeError, KeyError):
             return None
 

@@ -22,6 +22,10 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
     from scratch. What it reads out of each document alone can be kept per
     document with ``DocumentMemo(cache, slot, key)``: the cache carries each
     document's digest (``cache.digests``), so only changed documents are read.
+    ``building`` is True when the site's pages will be rendered and written
+    after it (``build``, and ``serve``'s rebuilds), False when ``serve`` only
+    links the site again to preview from it: work started in the background
+    for ``outputs`` (a search index) is best started only when True.
 
 ``LINK_FIRST = True`` (a module constant, optional)
     Says that the plugin's ``link`` reads nothing from ``site.data``: the core
@@ -51,7 +55,9 @@ enabled by a ``[plugins.<name>]`` table in ``site.toml``. It may define:
     that no page needs (a search index) may return ``Deferred(resolve)``: it
     starts the work (a thread, a process) and ``resolve()`` returns the
     ``StaticFile`` objects; the core calls it after every page has rendered, so
-    the work overlaps rendering on another core.
+    the work overlaps rendering on another core. A file kept in ``cache`` from
+    an earlier build may be handed over as ``KeptFile(url, digest, load)``: the
+    core reads it (``load()``) only if the site does not hold those bytes yet.
 
 ``expires(site, *, options, **kwargs) -> datetime | None``
     Runs after ``link``, only for the up-to-date check of ``build``
@@ -122,10 +128,28 @@ class StaticFile:
 
 
 @dataclass(frozen=True)
-class Deferred:
-    """Static files still being made: ``resolve()`` waits for them and returns them."""
+class KeptFile:
+    """A static file a plugin keeps in its cache, known by its ``digest`` (`file_digest`).
 
-    resolve: Callable[[], Iterable[StaticFile]] = field(compare=False)
+    The core carries the current site's file over when the last build wrote
+    these bytes there (the writer's manifest says so), and calls ``load()`` for
+    the bytes only when it did not: a search index of ten thousand files whose
+    shards did not change costs a digest per file, not a read and a copy.
+    """
+
+    url: str
+    digest: str
+    load: Callable[[], bytes] = field(compare=False)
+    producer: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Static files still being made: ``resolve()`` waits for them and returns them
+    (``StaticFile`` or ``KeptFile`` objects)."""
+
+    resolve: Callable[[], Iterable[StaticFile | KeptFile]] = field(compare=False)
     producer: str = ""
     source: str = ""
 
@@ -137,7 +161,7 @@ class MenuEntry:
     weight: int = 0
 
 
-Output = Page | StaticFile | Deferred
+Output = Page | StaticFile | KeptFile | Deferred
 
 
 @dataclass(frozen=True)
@@ -365,15 +389,19 @@ def run_link(
     seconds: dict[str, float] | None = None,
     cache_root: Path | None = None,
     digests: Mapping[str, bytes] | None = None,
+    building: bool = True,
 ) -> Site:
-    """Run every ``link`` hook; ``digests`` (by source path) go to each ``PluginCache``."""
+    """Run every ``link`` hook; ``digests`` (by source path) go to each ``PluginCache``.
+
+    ``building``: whether the pages will be rendered after (the hooks' ``building``).
+    """
     data: dict[str, Any] = dict(site.data)
     ordered = sorted(plugins, key=lambda plugin: not getattr(plugin.module, "LINK_FIRST", False))
     for plugin in ordered:
         if plugin.has("link"):
             started = time.perf_counter()
             cache = _cache(cache_root, plugin, digests)
-            data[plugin.name] = call(plugin, "link", site, cache=cache)
+            data[plugin.name] = call(plugin, "link", site, cache=cache, building=building)
             site = replace(site, data=MappingProxyType(dict(data)))
             _clocked(seconds, plugin.name, started)
     return site
@@ -419,7 +447,7 @@ def _typed(plugin: Plugin, hook: str, values: Any, kinds: Any) -> list:
                         0,
                         "plugin-bad-return",
                         f"plugin '{plugin.name}' returned a {type(value).__name__} from {hook}",
-                        "return Page, StaticFile, Deferred or MenuEntry objects from "
+                        "return Page, StaticFile, KeptFile, Deferred or MenuEntry objects from "
                         "gazette.plugins",
                     )
                 ]

@@ -65,7 +65,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from gazette.plugin_cache import PluginCache, cache_key
+from gazette.plugin_cache import PluginCache, cache_key, file_digest
 
 SHARD_RECORDS = 1_500
 # A trie this deep would hold 2**24 shards: far past any archive, and it stops
@@ -85,6 +85,8 @@ _WORD = re.compile(r"[^\W\d_]{4,30}")
 # gazette-shards.json as ``short``: search.js searches a two-character last word
 # as it is typed only when it is one of these (see ``words_of``).
 SHORT_FILE = "gazette-short.json"
+# In a cached bundle only: each file's `file_digest`, so that it can be reused unread.
+DIGESTS_FILE = "gazette-digests.json"
 _SHORT = re.compile(r"(?<![^\W_])(?=\d?[a-z])[a-z0-9]{2}(?![^\W_])")
 SHARD_FOLDER = "shard-{}/"
 # Field weights: title and tags over summary over the body.
@@ -513,36 +515,50 @@ class Shard:
     digests: Sequence[str]
 
 
-def pagefind_files(
-    recs: Sequence[SearchRecord],
-    digests: Sequence[str],
-    language: str,
-    cache: PluginCache | None,
-    *,
-    code: str,
-    limit: int = SHARD_RECORDS,
-) -> dict[str, bytes]:
-    """Every file under ``/pagefind/``: {path: bytes}, for records in hand (`pagefind_bundles`).
+# A file of a bundle kept in the cache, not read: (its `file_digest`, the cache
+# slot, the slot's key, its name in the slot). A tuple, so that it pickles
+# across a forked copy (this module is loaded by path).
+Stored = tuple[str, str, str, str]
 
-    ``digests[n]`` is a digest of ``recs[n]``; ``limit`` is the most records a
-    shard holds (`shards`).
+
+def _kept(cache: PluginCache, slot: str, key: str) -> dict[str, bytes | Stored] | None:
+    """A cached bundle, its small files read and the others `Stored`; None if unreadable.
+
+    The files the merge reads (dates, short words, the entry) are read; the
+    index's thousands of chunks and fragments are only named, with their
+    digests, for ``KeptFile`` outputs that the core reads only if the site lacks
+    them.
     """
-    groups = shards([rec.url for rec in recs], limit)
-    return pagefind_bundles(
-        (
-            Shard(name, [recs[n] for n in members], [digests[n] for n in members])
-            for name, members in groups.items()
-        ),
-        language,
-        cache,
-        code=code,
-    )
+    small = (DATES_FILE, SHORT_FILE, "pagefind-entry.json", DIGESTS_FILE)
+    files = cache.load(slot, key, small)
+    if files is None:
+        return None
+    try:
+        digests = json.loads(files.pop(DIGESTS_FILE))
+    except ValueError:
+        return None
+    if not isinstance(digests, dict) or not set(files) <= set(digests):
+        return None
+    kept: dict[str, bytes | Stored] = {
+        path: (str(digest), slot, key, path) for path, digest in digests.items()
+    }
+    kept.update(files)
+    return kept
+
+
+def _bytes(data: bytes | Stored) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    raise ValueError(f"{data[3]}: expected read from the cache, found only named")
 
 
 def pagefind_bundles(
     ready: Iterable[Shard], language: str, cache: PluginCache | None, *, code: str
-) -> dict[str, bytes]:
+) -> dict[str, bytes | Stored]:
     """Every file under ``/pagefind/``: {path: bytes}, from every shard of the archive.
+
+    The files of a shard reused from ``cache`` are not read but `Stored`, apart
+    from those this merge reads.
 
     ``ready`` yields each shard once its records are made, in any order: the
     search plugin makes first the shards that hold a new or changed item, so that
@@ -570,7 +586,9 @@ def pagefind_bundles(
         entries = [pagefind_record(rec, language) for rec in shard.records]
         files = asyncio.run(_bundle(shard.name, entries, language))
         if cache is not None:
-            cache.store(slot(shard.name), keys[shard.name], files)
+            digests = {path: file_digest(data) for path, data in files.items()}
+            stored = {**files, DIGESTS_FILE: _json(digests)}
+            cache.store(slot(shard.name), keys[shard.name], stored)
         bundles[shard.name] = files
 
     with ThreadPoolExecutor(1) as pool:
@@ -589,7 +607,7 @@ def pagefind_bundles(
                 indexing.append(pool.submit(build, shard))
         lost = []  # cached a moment ago, unreadable now: indexed after the others
         for name in cached:
-            files = cache.load(slot(name), keys[name]) if cache is not None else None
+            files = _kept(cache, slot(name), keys[name]) if cache is not None else None
             if files is None:
                 lost.append(name)
             else:
@@ -602,7 +620,7 @@ def pagefind_bundles(
     if not made:
         raise ValueError("no shard to index: `shards` gives one, empty, even for no records")
     names = sorted(made)
-    output: dict[str, bytes] = {}
+    output: dict[str, bytes | Stored] = {}
     dates: dict[str, str] = {}
     short: set[str] = set()
     folders = [SHARD_FOLDER.format(name) for name in names[1:]]
@@ -619,7 +637,7 @@ def pagefind_bundles(
     # ``metaCacheTag``, so the entry files are fetched as ``?ts=<tag>`` (the same
     # URL until the index changes, which browsers may cache) instead of a new
     # ``?ts=<time>`` on every page.
-    entries = b"".join(output.get(f"{p}pagefind-entry.json", b"") for p in ("", *folders))
+    entries = b"".join(_bytes(output.get(f"{p}pagefind-entry.json", b"")) for p in ("", *folders))
     tag = hashlib.blake2b(entries, digest_size=6).hexdigest()
     bundles = [SHARD_FOLDER.format(name) for name in names[1:]]
     output[SHARDS_FILE] = _json({"bundles": bundles, "tag": tag, "short": sorted(short)})

@@ -149,7 +149,8 @@ def test_plugin_returning_the_wrong_type_is_named(tmp_path):
         build(tmp_path, files)
     assert caught.value.diagnostics[0].format() == (
         "plugins/wrong.py: error[plugin-bad-return]: plugin 'wrong' returned a str from "
-        "outputs. Fix: return Page, StaticFile, Deferred or MenuEntry objects from gazette.plugins"
+        "outputs. Fix: return Page, StaticFile, KeptFile, Deferred or MenuEntry objects from "
+        "gazette.plugins"
     )
 
 
@@ -184,3 +185,64 @@ def test_markdown_extensions_hook_changes_rendering_and_the_cache_key(tmp_path):
     with_ext = build(tmp_path / "b", files).files["/items/a/"].decode()
     assert "line one<br" not in plain
     assert "line one<br" in with_ext
+
+
+KEEPER = """
+from pathlib import Path
+
+from gazette.plugin_cache import file_digest
+from gazette.plugins import KeptFile
+
+LOADS = Path(__file__).parent.parent / "loads.txt"
+
+
+def outputs(site, **kwargs):
+    data = (Path(__file__).parent.parent / "kept.txt").read_bytes()
+
+    def load():
+        with LOADS.open("a") as log:
+            log.write("load\\n")
+        return data
+
+    yield KeptFile("/kept.txt", file_digest(data), load)
+"""
+
+
+def test_a_kept_file_is_read_only_when_the_site_lacks_its_bytes(tmp_path):
+    """``KeptFile``: the core calls ``load()`` only when the site does not hold the
+    bytes of its digest yet (first build, other bytes, a file changed in site/)."""
+    import os
+    import time
+
+    from gazette.model import BuildOptions
+    from gazette.pipeline import BuildRequest, build_site
+    from helpers import NOW, make_project
+
+    files = {
+        "plugins/keeper.py": KEEPER,
+        "site.toml": with_plugins("[plugins.keeper]\n"),
+        "content/items/one.md": item(),
+    }
+    project = make_project(tmp_path / "project", files)
+    kept, loads = project / "kept.txt", project / "loads.txt"
+    site = project / "site"
+
+    def rebuild() -> int:
+        """Build after a change the up-to-date check sees; how many loads it made."""
+        before = loads.read_text().count("load") if loads.exists() else 0
+        touched = project / "content" / "items" / "one.md"
+        touched.write_text(touched.read_text() + "\nMore words.\n")
+        stamp = time.time() - 10  # not racy: the next build may trust it
+        os.utime(touched, (stamp, stamp))
+        build_site(BuildRequest(project, BuildOptions(now=NOW)))
+        return loads.read_text().count("load") - before
+
+    kept.write_bytes(b"first")
+    assert rebuild() == 1 and (site / "kept.txt").read_bytes() == b"first"
+    assert rebuild() == 0 and (site / "kept.txt").read_bytes() == b"first"  # kept, unread
+    kept.write_bytes(b"second")  # other bytes, another digest
+    assert rebuild() == 1 and (site / "kept.txt").read_bytes() == b"second"
+    assert rebuild() == 0
+    (site / "kept.txt").write_bytes(b"changed by hand")  # the site no longer holds them
+    assert rebuild() == 1 and (site / "kept.txt").read_bytes() == b"second"
+    assert rebuild() == 0 and (site / "kept.txt").read_bytes() == b"second"

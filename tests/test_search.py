@@ -144,9 +144,11 @@ def sample_record(**fields) -> search.Record:
         "tags": ("5G",),
         "aliases": ("Fifth G",),
         "summary": "Short.",
-        "body": "Body words here.",
+        "text": "Body words here.",
         "synonyms": ("Fifth generation",),
     }
+    if "body" in fields:  # one block: the body is the text
+        fields["text"] = fields.pop("body")
     return search.Record(**{**values, **fields})
 
 

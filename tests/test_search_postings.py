@@ -261,7 +261,7 @@ def test_incremental_builds_write_the_index_of_a_build_from_scratch(tmp_path, mo
 def test_an_index_made_in_a_forked_copy_is_the_index_of_a_build_from_scratch(tmp_path, monkeypatch):
     """From ``parallel.BACKGROUND_ITEMS`` items on, an incremental build makes the
     records and index files in a forked copy (`search._kept_index`), started by
-    ``outputs``, and collects them after the last page; a cold build makes them
+    ``link``, and collects them after the last page; a cold build makes them
     itself. The files are
     those of a build from scratch, after every kind of change."""
     from gazette import parallel
@@ -287,7 +287,29 @@ def test_an_index_made_in_a_forked_copy_is_the_index_of_a_build_from_scratch(tmp
         data = result.site.data["search"]
         forked = name != "glossary"  # a new glossary: no records kept under its key
         assert (data.meanwhile and data.records == ()) is forked, name
+        assert (data.pending is not None) is forked, name
         assert index_of(result) == index_of(run(folder, use_cache=False)), name
+
+
+def test_serve_linking_for_previews_starts_no_copy(tmp_path, monkeypatch):
+    """``serve`` links the site again to preview from it (``load_state``): ``link``
+    is told it is not building, so it forks no copy; the index, if asked for,
+    is made when collected, and is the build's."""
+    from gazette import parallel
+    from gazette.pipeline import load_state
+
+    monkeypatch.setattr(parallel, "BACKGROUND_ITEMS", 0)
+    folder = sample(tmp_path / "site")
+    run(folder)
+    state = load_state(BuildRequest(folder, BuildOptions(now=NOW), write=False, workers=1))
+    data = state.site.data["search"]
+    assert data.meanwhile and data.pending is None
+    site = state.site
+    cache = PluginCache(folder / ".gazette-cache" / "plugins" / "search", {})
+    options = {"engine": "gazette", "shard_records": 1500}
+    [_page, deferred] = search.outputs(site, options=options, name="search", cache=cache)
+    made = {file.url: file.data for file in deferred.resolve()}
+    assert made == index_of(run(folder, use_cache=False))
 
 
 WORDS = st.lists(st.sampled_from(["ai", "5g", "grid", "gridlock", "data", "标准"]), max_size=5)

@@ -14,10 +14,12 @@ import json
 import os
 import random
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from gazette.diagnostics import ContentError
 from gazette.model import BuildOptions
 from gazette.pipeline import BuildRequest, BuildResult, build_site
 from helpers import CHROMIUM, NO_CHROMIUM, NOW, served
@@ -367,3 +369,77 @@ def test_merged_shards_find_what_one_index_finds(browser, tmp_path):
         same_set.append(set(got) == set(expected))
         same_order.append(got == expected)
     assert any(same_set) and not all(same_order)
+
+
+def site_pagefind(folder: Path) -> dict[str, bytes]:
+    """The files under ``/pagefind/`` of the site a build wrote into ``folder / "site"``."""
+    root = folder / "site" / "pagefind"
+    return {
+        f"/pagefind/{path.relative_to(root).as_posix()}": path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@NEEDS_PAGEFIND
+def test_an_index_made_in_a_forked_copy_writes_the_files_of_a_build_from_scratch(
+    tmp_path, monkeypatch
+):
+    """From ``parallel.BACKGROUND_ITEMS`` items on, an incremental build makes the
+    records and the Pagefind bundles in a copy forked by ``link``; the bundles it
+    reuses come back unread (``KeptFile``), and the core reads them from the cache
+    only where the site lacks their bytes. What it writes equals a build from
+    scratch after every kind of change, a file changed by hand in site/ included."""
+    from gazette import parallel
+
+    monkeypatch.setattr(parallel, "BACKGROUND_ITEMS", 0)
+    folder = sample(tmp_path / "site")
+    items = folder / "content" / "items"
+    some = sorted(items.rglob("*.md"))
+
+    def written() -> BuildResult:
+        request = BuildRequest(folder, BuildOptions(now=NOW), workers=1)
+        return build_site(request)
+
+    def hand_edit() -> None:
+        fragment = sorted((folder / "site" / "pagefind" / "fragment").iterdir())[0]
+        fragment.write_bytes(b"changed by hand")
+
+    cold = written().site.data["search"]
+    assert not cold.meanwhile and cold.pending is None  # cold: indexed in the build
+    changes = {
+        "edit a body": lambda: edit(some[10], "\n\n", "\n\nA new sentence about carbon.\n\n"),
+        "add an item": lambda: (items / "2021-04" / "miit-carbon-labels.md").write_text(NEW_ITEM),
+        "delete an item": lambda: some[20].unlink(),
+        "a Pagefind file changed in site/": hand_edit,
+        "change tags": lambda: edit(some[30], "tags: [", 'tags: ["Cybersecurity", '),
+    }
+    for name, change in changes.items():
+        change()
+        data = written().site.data["search"]
+        assert data.meanwhile and data.pending is not None, name
+        assert site_pagefind(folder) == pagefind_output(run(folder, use_cache=False)), name
+
+
+@NEEDS_PAGEFIND
+def test_a_damaged_cached_bundle_is_named_with_its_fix(tmp_path):
+    """A reused bundle whose cache entry lost a file the site lacks: the error
+    names the cache file and says to delete it (the next build then indexes it)."""
+    folder = sample(tmp_path / "site")
+    cold = pagefind_output(run(folder))
+    slots = sorted((folder / ".gazette-cache" / "plugins" / "search").glob("pagefind-*.zip"))
+    assert len(slots) > 1 and cold
+    target = slots[-1]
+    with zipfile.ZipFile(target) as archive:
+        key, kept = archive.comment, {n: archive.read(n) for n in archive.namelist()}
+    fragment = next(n for n in kept if n.startswith("fragment/"))
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.comment = key
+        for name, data in kept.items():
+            archive.writestr(name, b"damaged" if name == fragment else data)
+    with pytest.raises(ContentError) as caught:
+        run(folder)  # in memory: every kept file is read
+    message = caught.value.diagnostics[0].format()
+    assert str(target) in message and "cache-damaged" in message and "delete" in message
+    target.unlink()
+    assert pagefind_output(run(folder)) == cold

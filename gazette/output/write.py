@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import pickle
 import shutil
@@ -34,6 +33,7 @@ from gazette.diagnostics import UsageError
 from gazette.output.urls import output_path
 from gazette.output.writer_process import write_files
 from gazette.parallel import HELD_LOCKS, pool_context
+from gazette.plugin_cache import file_digest
 
 # What a project holds besides its output: never written into, never replaced.
 SOURCES = ("site.toml", "content", "theme", "plugins", ".git", ".gazette-cache")
@@ -229,10 +229,13 @@ class SiteWriter:
         Comparing a digest here costs less than sending the bytes to the writer
         process (a search index is ten thousand files).
         """
-        known = self.previous.get(url)
-        same = known and known[0] == hashlib.blake2b(data, digest_size=16).hexdigest()
-        if not (same and self.keep(url)):
+        if not self.keep_same(url, file_digest(data)):
             self._send(b"W", url, data)
+
+    def keep_same(self, url: str, digest: str) -> bool:
+        """``keep(url)`` if the current site's file has ``digest`` (`file_digest`)."""
+        known = self.previous.get(url)
+        return bool(known) and known[0] == digest and self.keep(url)
 
     def keep(self, url: str) -> bool:
         """Carry the current site's file for ``url`` over unchanged, if it is still intact.

@@ -20,7 +20,6 @@ Either way the result is exactly the new site, and ``SiteWriter`` swaps it in.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import signal
@@ -30,6 +29,7 @@ from pathlib import Path
 from gazette.output.survey import Survey
 from gazette.output.urls import output_path
 from gazette.parallel import child_setup
+from gazette.plugin_cache import file_digest
 
 Entry = list  # [blake2b hex digest, size, mtime_ns]
 
@@ -134,7 +134,7 @@ class Placer:
         self.files[url] = entry
 
     def put(self, url: str, data: bytes) -> None:
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        digest = file_digest(data)
         entry = self._in_place(url, digest)
         if entry is not None:
             self.files[url] = entry

@@ -58,10 +58,19 @@ class PageStats:
 
 @dataclass(frozen=True)
 class Target:
-    """Where rendered pages go: ``sink(url, bytes)``; ``keep(url)`` reuses the old file."""
+    """Where rendered pages go: ``sink(url, bytes)``; ``keep(url)`` reuses the old file;
+    ``keep_same(url, digest)`` reuses it if it holds the bytes of that digest."""
 
     sink: Callable[[str, bytes], None]
     keep: Callable[[str], bool] | None = None  # None: nothing can be reused (in memory)
+    keep_same: Callable[[str, str], bool] | None = None
+
+    def static(self, file: Any) -> None:
+        """Hand over a ``StaticFile``, or a ``KeptFile`` (read only if the site lacks it)."""
+        if not hasattr(file, "load"):
+            self.sink(file.url, file.data)
+        elif self.keep_same is None or not self.keep_same(file.url, file.digest):
+            self.sink(file.url, file.load())
 
 
 @lru_cache(maxsize=1)
@@ -233,7 +242,7 @@ def render_pages(
         started = clock()
         tally = stats.setdefault(output.producer, PageStats())
         if not hasattr(output, "template"):  # a StaticFile: the writer links it if unchanged
-            target.sink(output.url, output.data)
+            target.static(output)
         else:
             if output.url in checked:
                 key, reason = checked[output.url]
@@ -289,7 +298,7 @@ def render_pages(
                     ]
                 )
             claimed[file.url] = file
-            target.sink(file.url, file.data)
+            target.static(file)
         tally.files += len(files)
         tally.seconds += clock() - started
     for name, path in renderer.theme.assets.items():

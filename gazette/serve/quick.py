@@ -190,7 +190,8 @@ class QuickPages:
                 plugin = next(p for p in self.state.plugins if p.name == producer)
                 site = self.site
                 if plugin.has("link") and self.state.link_s.get(producer, RELINK_S) < RELINK_S:
-                    data = {**site.data, producer: call(plugin, "link", site, cache=None)}
+                    found = call(plugin, "link", site, cache=None, building=False)
+                    data = {**site.data, producer: found}
                     site = replace(site, data=MappingProxyType(data))
                 outputs = call(plugin, "outputs", site, urls=self.state.urls, cache=None)
                 self._outputs[producer] = {
