@@ -2,7 +2,7 @@
 
 Package-private helper of ``plugins/search.py`` (which loads it by path: plugins
 are files, not an installed package). It is a module of its own because the
-sharding, the per-shard cache and the Pagefind service together doubled the
+sharding, the per-shard cache and the runs of Pagefind together doubled the
 plugin past 600 lines; ``search.py`` keeps the records, lunr and the hooks.
 
 Why shards. Pagefind cannot update an index in place, and its binary holds every
@@ -51,17 +51,20 @@ sorts by date. ``/pagefind/gazette-shards.json`` lists the bundles to merge.
 
 from __future__ import annotations
 
-import base64
 import gzip
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -172,13 +175,13 @@ def shards(urls: Sequence[str], limit: int = SHARD_RECORDS) -> dict[str, list[in
 
 def _weighted(text: str, weight: int) -> str:
     # Pagefind's digest format: its HTML parser writes these markers around
-    # weighted elements, and custom records go through the same digest parser.
-    # The markers are stripped from the stored content.
+    # weighted elements (`pagefind_page` turns them back into elements).
     return f" ___PAGEFIND_WEIGHT___{weight} {text} ___END_PAGEFIND_WEIGHT___ " if text else ""
 
 
 def pagefind_record(rec: SearchRecord, language: str) -> dict[str, Any]:
-    """The arguments of ``PagefindIndex.add_custom_record`` for one record.
+    """What Pagefind is told of one record (the fields of Pagefind's custom
+    records), written for it as a page by `pagefind_page`.
 
     The body comes first so that ``meta.words`` (its word count) tells the UI
     where the text for excerpts ends; title, tags and summary follow, weighted.
@@ -214,49 +217,42 @@ def pagefind_record(rec: SearchRecord, language: str) -> dict[str, Any]:
     }
 
 
+_WEIGHTED = re.compile(r" ___PAGEFIND_WEIGHT___(\d+) (.*?) ___END_PAGEFIND_WEIGHT___ ", re.S)
+
+
+def pagefind_page(entry: Mapping[str, Any]) -> bytes:
+    """The page Pagefind's command line reads for one record (`pagefind_record`).
+
+    Its text is the record's content, the weighted parts in elements with
+    ``data-pagefind-weight``; metadata, filters and the sort key are in
+    elements Pagefind reads but does not index (``data-pagefind-ignore``).
+    Every element is inline (``span``): a block would end its text with a full
+    stop that the record does not have.
+    """
+    content = entry["content"]
+    parts, at = [], 0
+    for found in _WEIGHTED.finditer(content):
+        parts.append(f"<span>{escape(content[at : found.start()])}</span> ")
+        weight, text = found.groups()
+        parts.append(f'<span data-pagefind-weight="{weight}">{escape(text)}</span> ')
+        at = found.end()
+    parts.append(f"<span>{escape(content[at:])}</span>")
+
+    def kept(kind: str, name: str, value: str) -> str:
+        attribute = f'data-pagefind-{kind}="{escape(name)}"'
+        return f"<span data-pagefind-ignore {attribute}>{escape(value)}</span>"
+
+    parts += [kept("meta", name, value) for name, value in entry["meta"].items()]
+    parts += [kept("filter", n, v) for n, values in entry["filters"].items() for v in values]
+    parts += [kept("sort", name, value) for name, value in entry["sort"].items()]
+    language = escape(entry["language"])
+    return (
+        f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"></head>'
+        f"<body data-pagefind-body>{''.join(parts)}</body></html>"
+    ).encode()
+
+
 # --------------------------------------------------------------------------- pagefind
-
-
-def _service_class() -> type:
-    from pagefind.service import PagefindService
-
-    class PromptService(PagefindService):
-        """``PagefindService`` whose reader does not sleep 0.1 s before each response.
-
-        The stock reader takes one response per 0.1 s, so 10,000 records would
-        take 17 minutes to add; this one reads them as they come (same protocol:
-        base64 JSON messages, each followed by a comma).
-        """
-
-        async def _wait_for_responses(self) -> None:
-            stdout = self._backend.stdout
-            while True:
-                chunk = await stdout.readuntil(b",")
-                try:
-                    response = json.loads(base64.b64decode(chunk[:-1]))
-                except ValueError:
-                    continue  # a log line from the binary, not a message
-                future = self._responses.get((response or {}).get("message_id"))
-                if future is None or future.done():
-                    continue
-                payload = response["payload"]
-                if payload.get("type") == "Error":
-                    future.set_exception(RuntimeError(payload.get("message", "pagefind failed")))
-                else:
-                    future.set_result(payload)
-
-    return PromptService
-
-
-def _peak_rss(pid: int) -> int | None:
-    """The peak resident memory of a live process (Linux's VmHWM), or None."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 # --------------------------------------------------------------------------- determinism
@@ -417,64 +413,54 @@ def _complete(files: Mapping[str, bytes], dates: dict[str, str] | None = None) -
     return True
 
 
-async def _written(root: Path, dates: dict[str, str], timeout: float = 60.0) -> dict[str, bytes]:
-    """The files Pagefind wrote under ``root``, once they are all on disk.
+def _bundle(name: str, entries: list[dict[str, Any]], language: str) -> dict[str, bytes]:
+    """One shard's bundle, from a run of Pagefind's command line of its own (its
+    memory ends with it) over the records written as pages (`pagefind_page`).
 
-    Pagefind answers ``write_files`` before its asynchronous writes are flushed:
-    now and then a file is still empty or cut short when read (seen:
-    ``pagefind-entry.json`` empty; ``wasm.unknown.pagefind`` short, once in a CI
-    run). So the folder is read again until every file is whole (`_complete`)
-    and two reads in a row are the same, which covers the JavaScript files that
-    cannot be checked on their own. ``dates`` receives each page's date, read by
-    that check.
+    The command line, not the Python API's service: the service took 5.2 s for
+    1,250 records, one at a time through a pipe, and wrote its files after it
+    answered; the command line reads the pages on every core and has written
+    every file when it exits (3.2-3.6 s, bench/README.md "Search").
     """
-    import asyncio  # only Pagefind needs it: not imported by builds on Gazette's engine
-
-    deadline = time.monotonic() + timeout
-    previous: dict[str, bytes] | None = None
-    while True:
-        files = {
-            path.relative_to(root).as_posix(): path.read_bytes()
-            for path in sorted(root.rglob("*"))
-            if path.is_file() and not PAGEFIND_SKIP.match(path.name)
-        }
-        dates.clear()
-        if files == previous and _complete(files, dates):
-            return files
-        previous = files
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"pagefind did not finish writing its files in {timeout:.0f} s")
-        await asyncio.sleep(0.02)
-
-
-async def _bundle(name: str, entries: list[dict[str, Any]], language: str) -> dict[str, bytes]:
-    """One shard's bundle, from a Pagefind process of its own (its memory ends with it)."""
-    import asyncio
-
-    from pagefind.index import IndexConfig
+    from pagefind.service import get_executable
 
     start = time.perf_counter()
-    service = await _service_class()().launch()
-    try:
-        index = await service.create_index(IndexConfig(force_language=language))
-        await asyncio.gather(*(index.add_custom_record(**entry) for entry in entries))
-        dates: dict[str, str] = {}
-        with tempfile.TemporaryDirectory(prefix="gazette-pagefind-") as folder:
-            # write_files, not get_files: one huge response can stall the pipe.
-            # The words are counted meanwhile, while Pagefind builds the index.
-            texts = [entry["content"] for entry in entries]
-            _, (words, short) = await asyncio.gather(
-                index.write_files(output_path=folder),
-                asyncio.to_thread(words_of, texts),
-            )
-            files = await _written(Path(folder), dates)
-        peak = _peak_rss(service._backend.pid)
-    finally:
-        await service.close()
+    texts = [entry["content"] for entry in entries]
+    with tempfile.TemporaryDirectory(prefix="gazette-pagefind-") as folder:
+        pages, out = Path(folder) / "pages", Path(folder) / "out"
+        for entry in entries:
+            url = entry["url"]
+            if not url.startswith("/") or not url.endswith("/") or "/../" in url:
+                raise ValueError(f"{url}: a search record's URL must be a folder of the site")
+            page = pages / url.strip("/") / "index.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_bytes(pagefind_page(entry))
+        command = [str(get_executable()), "--site", str(pages), "--output-path", str(out)]
+        command += ["--force-language", language, "--silent"]
+        with (Path(folder) / "errors.txt").open("w+b") as errors:
+            binary = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+            with ThreadPoolExecutor(1) as pool:  # the words are counted meanwhile
+                counted = pool.submit(words_of, texts)
+                _, status, usage = os.wait4(binary.pid, 0)
+                binary.returncode = os.waitstatus_to_exitcode(status)
+                words, short = counted.result()
+            errors.seek(0)
+            said = errors.read().decode(errors="replace").strip()
+        if binary.returncode != 0:
+            raise RuntimeError(f"pagefind failed (exit {binary.returncode}): {said[-2000:]}")
+        files = {
+            path.relative_to(out).as_posix(): path.read_bytes()
+            for path in sorted(out.rglob("*"))
+            if path.is_file() and not PAGEFIND_SKIP.match(path.name)
+        }
+    dates: dict[str, str] = {}
+    if not _complete(files, dates):
+        raise RuntimeError(f"pagefind wrote an incomplete bundle for shard {name or 'all'}")
     files = canonical(files)
     files[DATES_FILE] = _json(dict(sorted(dates.items())))
     files[WORDS_FILE] = _json(words)
     files[SHORT_FILE] = _json(short)
+    peak = usage.ru_maxrss * 1024 if sys.platform.startswith("linux") else None
     RUNS.append(ShardRun(name, len(entries), time.perf_counter() - start, peak))
     return files
 
@@ -572,8 +558,6 @@ def pagefind_bundles(
     Pagefind's code; each other one is at ``/pagefind/shard-<bits>/`` with its
     index data only.
     """
-    import asyncio
-
     versions = (version("pagefind"), version("pagefind_bin"))
     bundles: dict[str, dict[str, bytes]] = {}
     keys: dict[str, str] = {}
@@ -584,7 +568,7 @@ def pagefind_bundles(
 
     def build(shard: Shard) -> None:
         entries = [pagefind_record(rec, language) for rec in shard.records]
-        files = asyncio.run(_bundle(shard.name, entries, language))
+        files = _bundle(shard.name, entries, language)
         if cache is not None:
             digests = {path: file_digest(data) for path, data in files.items()}
             stored = {**files, DIGESTS_FILE: _json(digests)}
@@ -592,10 +576,8 @@ def pagefind_bundles(
         bundles[shard.name] = files
 
     with ThreadPoolExecutor(1) as pool:
-        # A thread of its own, so that its event loop never meets the caller's
-        # (Playwright's sync API, for one, keeps a loop running in its thread).
-        # Each stale shard is indexed as soon as it is ready; the cached ones are
-        # read once every shard is in, while Pagefind works.
+        # Each stale shard is indexed as soon as it is ready, one Pagefind at a
+        # time; the cached ones are read once every shard is in, while it works.
         indexing = []
         cached = []
         for shard in ready:

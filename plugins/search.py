@@ -12,13 +12,13 @@ Engines (option ``engine``):
   ``_search_words.py``). The browser fetches a small manifest, the chunks of
   the words typed and a file per result shown: about 60 KB before the first
   results at 10,000 items. An edit patches the postings of the changed item.
-- ``pagefind``: the `pagefind` Python package drives its binary
-  (``pagefind_bin``, from PyPI) and writes a chunked index under ``/pagefind/``.
+- ``pagefind``: Pagefind's command line (``pagefind_bin``, from PyPI, found
+  by the `pagefind` package) writes a chunked index under ``/pagefind/``.
   The browser fetches only the chunks a query needs (about 410 KB before the
   first results at 10,000 items, in 8 shards), so it suits archives of any
-  size. Records are added as custom records, not by re-parsing the built HTML,
-  with filters (tag, section, issue, year), a
-  ``date`` sort and display metadata.
+  size. Each record is written as a small page of its own for Pagefind to
+  read, not taken from the built HTML, with filters (tag, section, issue,
+  year), a ``date`` sort and display metadata.
 - ``lunr``: `lunr` (lunr.py) prebuilds a lunr.js index with field boosts, written
   to ``/search/lunr-index.json`` with ``/search/lunr-docs.json`` (what results
   show) and ``lunr.min.js`` from the npm ``lunr`` package (pinned in

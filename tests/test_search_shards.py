@@ -8,7 +8,7 @@ shards of at most eight records (``shard_records = 8``), so that it has many.
 
 from __future__ import annotations
 
-import asyncio
+import gzip
 import importlib.util
 import json
 import os
@@ -255,49 +255,49 @@ def test_the_primary_bundle_lists_the_others_and_they_carry_index_data_only(tmp_
 
 
 @NEEDS_PAGEFIND
-def test_a_bundle_is_read_back_only_once_every_file_is_whole_and_settled(tmp_path):
-    """Pagefind answers before its writes are flushed: a file read too early is
-    empty or cut short (CI once cached a short ``wasm.unknown.pagefind``). The
-    read-back waits for whole files, and for two reads alike (the JavaScript
-    cannot be checked on its own)."""
+def test_a_bundle_holds_what_each_record_says_and_pagefind_failing_is_named(monkeypatch):
+    """Each record becomes a page that Pagefind's command line reads
+    (`pagefind_page`): the bundle holds its text (markup characters and all),
+    its weighted parts, metadata and filters, and nothing else. A failed run is
+    an error with what Pagefind said."""
+    weighted = " ___PAGEFIND_WEIGHT___7 Carbon & labels ___END_PAGEFIND_WEIGHT___"
     entries = [
         {
             "url": f"/items/a{n}/",
-            "content": f"carbon labels {n}",
+            "content": f"R&D <costs> {n}{weighted} tail",
             "language": "en",
-            "meta": {"date": f"2021-04-0{n + 1}"},
+            "meta": {"title": f"Carbon & labels, {n}", "date": f"2021-04-0{n + 1}", "words": "3"},
+            "filters": {"tag": ["R&D", "5G"], "year": ["2021"]},
+            "sort": {"date": f"2021-04-0{n + 1}"},
         }
         for n in range(3)
     ]
-    whole = asyncio.run(index._bundle("", entries, "en"))
-    code = {p: d for p, d in whole.items() if p.endswith((".js", ".pagefind"))}
-    assert "wasm.unknown.pagefind" in code and "pagefind.js" in code
-    raw = {p: d for p, d in whole.items() if not p.startswith("gazette-")}
-    assert index._complete(raw)
-    for path, data in code.items():
-        cut_short = {**raw, path: data[: len(data) // 2]}
-        # The WebAssembly is gzipped and checks itself; the JavaScript cannot.
-        assert index._complete(cut_short) is path.endswith(".js"), path
-        assert not index._complete({**raw, path: b""}), path
+    files = index._bundle("", entries, "en")
+    assert "wasm.en.pagefind" in files and "pagefind.js" in files
+    assert index._complete({p: d for p, d in files.items() if not p.startswith("gazette-")})
+    assert sorted(json.loads(files[index.DATES_FILE]).values()) == [
+        "2021-04-01",
+        "2021-04-02",
+        "2021-04-03",
+    ]
+    found = sorted(
+        (
+            json.loads(gzip.decompress(data)[len(index.SIGNATURE) :])
+            for path, data in files.items()
+            if path.startswith("fragment/")
+        ),
+        key=lambda fragment: fragment["url"],
+    )
+    assert [f["url"] for f in found] == ["/items/a0/", "/items/a1/", "/items/a2/"]
+    assert found[0]["content"] == "R&D <costs> 0 Carbon & labels tail"
+    assert found[0]["meta"]["title"] == "Carbon & labels, 0"
+    assert found[0]["filters"] == {"tag": ["R&D", "5G"], "year": ["2021"]}
 
-    def put(files: dict[str, bytes]) -> None:
-        for path, data in files.items():
-            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-            (tmp_path / path).write_bytes(data)
+    from pagefind import service
 
-    async def late_writer() -> None:
-        # The JavaScript first cut short, then whole: a check on its own would pass.
-        put({**raw, "pagefind.js": raw["pagefind.js"][:100]})
-        await asyncio.sleep(0.01)
-        put(raw)
-
-    async def read_back() -> dict[str, bytes]:
-        dates: dict[str, str] = {}
-        _, files = await asyncio.gather(late_writer(), index._written(tmp_path, dates, 5))
-        assert len(dates) == 3
-        return files
-
-    assert asyncio.run(read_back()) == raw
+    monkeypatch.setattr(service, "get_executable", lambda: "/bin/false")
+    with pytest.raises(RuntimeError, match="pagefind failed"):
+        index._bundle("", entries, "en")
 
 
 # --------------------------------------------------------------------------- ranking
