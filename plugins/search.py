@@ -96,6 +96,7 @@ postings = _helper("search_postings")
 CODE = code_digest(
     *(HERE / name for name in ("search.py", "_search_index.py", "_search_postings.py")),
     HERE / "_search_words.py",
+    HERE / "_pagefind_files.py",
 )
 
 ENGINES = ("pagefind", "lunr", "gazette")
