@@ -629,7 +629,10 @@ def link(
     the background, each as soon as its records are made (`records` makes those
     with a changed item first), so that the work overlaps the other records, the
     other plugins' hooks and the rendering of the pages; ``outputs`` hands the
-    core a ``Deferred`` that waits for it. (Its only effect besides the result is
+    core a ``Deferred`` that waits for it. In an incremental build of a large
+    archive (`_kept_index`) and only when ``building``, the records and index
+    (Pagefind's or Gazette's) are made instead in a forked copy started here,
+    and the result holds no records. (Its only effect besides the result is
     the plugin's own cache.)
     """
     engine = options["engine"]
@@ -680,7 +683,8 @@ def _pagefind_started(
 
 
 def _pagefind_index(site: Site, cache: PluginCache, limit: int) -> dict[str, bytes | index.Stored]:
-    """Every file under ``/pagefind/``, for a forked copy: the reused bundles' unread."""
+    """Every file under ``/pagefind/``, made in a forked copy; the files of reused
+    bundles are named (``Stored``), not read."""
     return _pagefind_started(site, cache, limit)[2]()
 
 
