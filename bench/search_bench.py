@@ -47,7 +47,7 @@ earlier build made: use it only when nothing but the theme's static files
 changed since that build. A reused row reports 0 for ``build s`` and ``search s``.
 
 ``--shard-records`` builds Pagefind once per value (``shard_records`` of
-``[plugins.search]``; 0 keeps the plugin's default of 1,500, a large value gives
+``[plugins.search]``; 0 keeps the plugin's default of 1,000, a large value gives
 one unsharded bundle), so the reader's cost of shards can be compared. For each
 Pagefind build the script also prints the shards indexed, the slowest shard and
 the highest peak RSS of a Pagefind process (``_search_index.RUNS``).
@@ -485,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shard-records",
         default="0",
-        help="Pagefind shard_records values to compare (0: the default, 1,500)",
+        help="Pagefind shard_records values to compare (0: the default, 1,000)",
     )
     parser.add_argument("--queries", type=int, default=len(QUERIES), help="how many fixed queries")
     parser.add_argument("--json", type=Path, help="also write every measurement here")

@@ -19,16 +19,16 @@ with Pagefind's ``mergeIndex`` (``theme/static/search.js``).
 
 The shard rule: a binary trie on a hash of the item's URL (blake2b of
 ``/items/<slug>/``). Start with one shard holding every record; a shard that
-holds more than ``shard_records`` (default 1,500) records splits in two by the
+holds more than ``shard_records`` (default 1,000) records splits in two by the
 next bit of the hash, again and again. The shards are the leaves, named by their
 bits (``0110``). It is a pure function of the set of URLs, so an incremental
 build and a build from scratch always agree, and it is stable:
 
 - editing an item changes only its own shard (its digest changes, nothing moves);
 - adding or deleting an item changes only its own shard, except when that pushes
-  the shard past the limit (it splits in two: about 1,500 records re-indexed) or
+  the shard past the limit (it splits in two: about 1,000 records re-indexed) or
   brings two sibling shards back under it (they merge). Nothing else ever moves,
-  so no single edit re-indexes more than about 1,500 records;
+  so no single edit re-indexes more than about 1,000 records;
 - a hash spreads every year and topic over every shard, so each shard's word
   statistics (Pagefind ranks with BM25, per bundle) look like the whole
   archive's, and merged results rank almost as one index would (tests measure
@@ -37,12 +37,15 @@ build and a build from scratch always agree, and it is stable:
   thin one costs readers a bundle for a handful of items), and their word
   statistics differ by year, which skews the merged ranking.
 
-At 10,000 items the trie has 8 shards of about 1,250 records (a shard splits at
-1,501). The default is a compromise measured at 10,000 items: 1,000-record
-shards kept Pagefind under 340 MB but cost readers 585 KB in 58 requests before
-the first results (16 shards); 1,500 keeps each Pagefind process near 500 MB,
-within the 600 MB budget, with half the shards. Measured figures are in
-bench/README.md ("Search").
+At 10,000 items the trie has 16 shards of about 625 records (a shard splits at
+1,001). The default is a trade measured at 10,000 items (bench/README.md,
+"Search" and "Fourteenth session"): 1,000-record shards keep each Pagefind
+process near 250 MB and make a one-item edit re-index about 625 records, which
+brought that build from 1.18x Hugo's to 0.83x; they cost a reader's first
+search more requests and bytes than 1,500 (16 shards instead of 8). A site
+whose readers matter more than its editors' saves can set ``shard_records =
+1500`` or more: fewer bundles, each Pagefind process holding about 280 MB per
+1,000 records of its shard.
 
 Sorting by date cannot be left to Pagefind across shards: its sort gives each
 result its position in its own bundle, which does not compare across bundles.
@@ -76,7 +79,7 @@ from gazette.plugins import import_file
 _files = import_file("pagefind_files", Path(__file__).resolve().parent / "_pagefind_files.py")
 canonical, _complete, SIGNATURE = _files.canonical, _files.complete, _files.SIGNATURE
 
-SHARD_RECORDS = 1_500
+SHARD_RECORDS = 1_000
 # A trie this deep would hold 2**24 shards: far past any archive, and it stops
 # a pathological set of hashes from recursing for ever.
 MAX_DEPTH = 24
@@ -97,6 +100,8 @@ SHORT_FILE = "gazette-short.json"
 # In a cached bundle only: each file's `file_digest`, so that it can be reused unread.
 DIGESTS_FILE = "gazette-digests.json"
 _SHORT = re.compile(r"(?<![^\W_])(?=\d?[a-z])[a-z0-9]{2}(?![^\W_])")
+# A run of letters and digits: what ``_WORD`` and ``_SHORT`` look inside (``words_of``).
+_TOKEN = re.compile(r"[^\W_]+")
 SHARD_FOLDER = "shard-{}/"
 # Field weights: title and tags over summary over the body.
 PAGEFIND_WEIGHTS = (("title", 7), ("tags", 7), ("summary", 3))
@@ -339,9 +344,20 @@ def words_of(texts: Iterable[str]) -> tuple[dict[str, int], list[str]]:
     counts: Counter[str] = Counter()
     short: set[str] = set()
     for text in texts:
-        lowered = _MARKER.sub(" ", text).lower()
-        counts.update(set(_WORD.findall(lowered)))
-        short.update(_SHORT.findall(lowered))
+        found: set[str] = set()
+        # Each distinct run of letters and digits once (a quarter less time than
+        # two regular expressions over the whole text): the same words as
+        # ``_WORD`` and ``_SHORT`` would find, which a test checks.
+        for token in set(_TOKEN.findall(_MARKER.sub(" ", text).lower())):
+            size = len(token)
+            if size == 2:
+                if _SHORT.fullmatch(token):
+                    short.add(token)
+            elif 4 <= size <= 30 and token.isalpha():
+                found.add(token)
+            elif size >= 4:
+                found.update(_WORD.findall(token))
+        counts.update(found)
     return dict(sorted(counts.items())), sorted(short)
 
 

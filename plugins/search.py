@@ -14,8 +14,8 @@ Engines (option ``engine``):
   results at 10,000 items. An edit patches the postings of the changed item.
 - ``pagefind``: Pagefind's command line (``pagefind_bin``, from PyPI, found
   by the `pagefind` package) writes a chunked index under ``/pagefind/``.
-  The browser fetches only the chunks a query needs (about 410 KB before the
-  first results at 10,000 items, in 8 shards), so it suits archives of any
+  The browser fetches only the chunks a query needs (about 610 KB before the
+  first results at 10,000 items, in 16 shards), so it suits archives of any
   size. Each record is written as a small page of its own for Pagefind to
   read, not taken from the built HTML, with filters (tag, section, issue,
   year), a ``date`` sort and display metadata.

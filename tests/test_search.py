@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gazette.diagnostics import ContentError
 from gazette.model import BuildOptions, GlossaryEntry
@@ -388,3 +390,36 @@ def test_short_words_are_the_two_character_words_with_a_letter():
     # Numbers begin years, one letter and three letters are not short words, and a
     # pair inside a longer word ("éab") is not a word.
     assert words_of(texts)[1] == ["3d", "5g", "ai", "eu", "gb", "in", "io", "x1"]
+
+
+def _words_by_regex(texts: list[str]) -> tuple[dict[str, int], list[str]]:
+    """The words as the two regular expressions find them over each whole text."""
+    from collections import Counter
+
+    from plugins._search_index import _MARKER, _SHORT, _WORD
+
+    counts: Counter[str] = Counter()
+    short: set[str] = set()
+    for text in texts:
+        lowered = _MARKER.sub(" ", text).lower()
+        counts.update(set(_WORD.findall(lowered)))
+        short.update(_SHORT.findall(lowered))
+    return dict(sorted(counts.items())), sorted(short)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="ab5Zx_é²½Ωω-. \n标\u0301q9", max_size=60)
+        | st.sampled_from(
+            ["a" * 35, "abcd" * 9 + "5", "x5", "5x", "55", "ab_cd", "___PAGEFIND_X w"]
+        ),
+        max_size=4,
+    )
+)
+def test_words_of_finds_what_the_regular_expressions_find(texts):
+    # words_of reads each distinct token once instead of running _WORD and
+    # _SHORT over the text: the words and their counts must be the same.
+    from plugins._search_index import words_of
+
+    assert words_of(texts) == _words_by_regex(texts)
