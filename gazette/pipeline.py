@@ -51,6 +51,7 @@ from gazette.render.pages import (
     PageStats,
     Target,
     build_salt,
+    compiled_templates,
     reason_summary,
     render_pages,
 )
@@ -377,7 +378,10 @@ def _build(
     else:
         assert writer is not None
         previous = load_records(records_path, output)
-        renderer = PageRenderer(site, urls, theme, menu, previous, salt, sources)
+        compiled = (
+            compiled_templates(project / CACHE_DIR / "templates") if request.use_cache else None
+        )
+        renderer = PageRenderer(site, urls, theme, menu, previous, salt, sources, compiled)
         writer.before_manifest = save_pages(records_path, renderer)
         target = (
             Target(writer.add, writer.keep, writer.keep_same)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,6 +30,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from gazette.diagnostics import ContentError, error
 from gazette.model import Site
@@ -81,6 +84,59 @@ def _engine_digest() -> bytes:
     return hasher.digest()
 
 
+class CheckedBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's ``FileSystemBytecodeCache`` with a digest of each file's bytes in
+    front, checked before the compiled code is used: Jinja2 itself checks only
+    the source's checksum, so a damaged file could run damaged code."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            data = Path(self._get_cache_filename(bucket)).read_bytes()
+        except OSError:  # missing, a folder, unreadable: compiled again
+            return
+        body = data[16:]
+        if len(data) > 16 and hashlib.blake2b(body, digest_size=16).digest() == data[:16]:
+            bucket.bytecode_from_string(body)  # checks Jinja2's magic and the checksum
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        body = bucket.bytecode_to_string()
+        name = Path(self._get_cache_filename(bucket))
+        temporary = name.with_name(f"{name.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_bytes(hashlib.blake2b(body, digest_size=16).digest() + body)
+            os.replace(temporary, name)  # a killed build leaves no half file
+        except OSError:  # the next build compiles it again
+            temporary.unlink(missing_ok=True)
+
+
+def compiled_templates(folder: Path) -> jinja2.BytecodeCache | None:
+    """Templates compiled by earlier builds, kept under ``folder/<key>/``
+    (`CheckedBytecodeCache`: one file per template, named after it and checked
+    against a checksum of its source and a digest of its own bytes).
+
+    ``<key>`` stands for Gazette's code and Jinja2's version, on which the
+    compiled code also depends; folders of other keys are removed. Compiling
+    the templates of the pages that a one-item build renders again took about
+    0.3-0.5 s at 10,000 items. None when the folder cannot be made: templates
+    are then compiled as before.
+    """
+    key = hashlib.blake2b(_engine_digest() + jinja2.__version__.encode(), digest_size=8)
+    here = folder / key.hexdigest()
+    try:
+        if folder.is_dir():
+            for old in folder.iterdir():
+                if old.name == here.name:
+                    continue
+                if old.is_dir() and not old.is_symlink():
+                    shutil.rmtree(old)
+                else:
+                    old.unlink()
+        here.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return CheckedBytecodeCache(str(here))
+
+
 def build_salt(
     site: Site, plugins: Iterable[Any], menu: tuple, assets: Mapping[str, Path]
 ) -> bytes:
@@ -120,6 +176,7 @@ class PageRenderer:
         previous: Records,
         salt: bytes,
         sources: Mapping[str, bytes] | None = None,
+        compiled: jinja2.BytecodeCache | None = None,
     ):
         self.salt = salt
         self.theme = theme
@@ -133,10 +190,10 @@ class PageRenderer:
         # The last build's paths keep their numbers, so its records stay valid.
         self.recorder = Recorder(self.fingerprint, site, previous.paths if same else ())
         globals_ = {"site": site.config.site, "menu": menu}
-        self.env = make_environment(self.theme, urls, globals_, self.recorder)
+        self.env = make_environment(self.theme, urls, globals_, self.recorder, compiled)
         self.env.globals["gazette"] = Tracked(site, ("gazette",), self.recorder, self.env)
         self._plain_env: Any = None
-        self._plain_args = (self.theme, urls, {**globals_, "gazette": site})
+        self._plain_args = (self.theme, urls, {**globals_, "gazette": site}, None, compiled)
         roots = {"gazette": site, "§template": self.env.template_digests}
         self.replayer = Replayer(self.env, roots, self.fingerprint)
         self.previous = previous.pages if same else {}
