@@ -402,7 +402,7 @@ def run_link(
             started = time.perf_counter()
             cache = _cache(cache_root, plugin, digests)
             data[plugin.name] = call(plugin, "link", site, cache=cache, building=building)
-            site = replace(site, data=MappingProxyType(dict(data)))
+            site = site.with_data(MappingProxyType(dict(data)))
             _clocked(seconds, plugin.name, started)
     return site
 

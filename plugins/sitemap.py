@@ -87,21 +87,27 @@ def pages(listing: Listing) -> Iterator[tuple[str, Sequence[Item]]]:
 
 def entries(listings: Iterable[Listing], site: Site) -> tuple[Entry, ...]:
     """Every page of the listings with its lastmod, sorted by URL, each URL once."""
-    # Each item's day, worked out once (None for a preview): the home page, the
-    # issues and tags listings each list every item. By id: the site holds
-    # every item for the whole build, so no other object can share one's id.
-    days = {id(item): _day(item, site) for item in site.items}
+    # Each item's day, worked out once (``_NONE`` for a preview): the home page,
+    # the issues and tags listings each list every item, so a page's newest day
+    # is taken in C (``max`` over ``map``), about 200,000 items at 10,000. By id:
+    # the site holds every item for the whole build, so no other object can
+    # share one's id.
+    days = {id(item): _day(item, site) or _NONE for item in site.items}
     dates = [*(changed(item) for item in site.public_items), *(i.date for i in site.issues)]
     fallback = newest(dates)
+    day_of = days.__getitem__
     found: dict[str, Entry] = {}
     for listing in listings:
         for url, items in pages(listing):
             if url in found:
                 continue
-            shown = [days.get(id(item), _UNKNOWN) for item in items]
-            if _UNKNOWN in shown:  # an item the site does not hold (a plugin's copy)
-                shown = [_day(item, site) for item in items]
-            found[url] = Entry(url, newest([*shown, listing.since]) or fallback)
+            try:
+                day = max(map(day_of, map(id, items)), default=_NONE)
+            except KeyError:  # an item the site does not hold (a plugin's copy)
+                day = max((_day(item, site) or _NONE for item in items), default=_NONE)
+            if listing.since is not None and listing.since > day:
+                day = listing.since
+            found[url] = Entry(url, day if day != _NONE else fallback)
     return tuple(found[url] for url in sorted(found))
 
 
@@ -109,7 +115,8 @@ def _day(item: Item, site: Site) -> date | None:
     return None if site.is_preview(item) else changed(item)
 
 
-_UNKNOWN = object()
+# A day before every other: what a preview or an empty page counts as.
+_NONE = date.min
 
 
 # What each page plugin shows: (site, its data from ``link``, its options) -> listings.

@@ -246,3 +246,19 @@ def test_a_kept_file_is_read_only_when_the_site_lacks_its_bytes(tmp_path):
     (site / "kept.txt").write_bytes(b"changed by hand")  # the site no longer holds them
     assert rebuild() == 1 and (site / "kept.txt").read_bytes() == b"second"
     assert rebuild() == 0 and (site / "kept.txt").read_bytes() == b"second"
+
+
+def test_a_site_with_other_data_keeps_what_was_derived_from_its_items(tmp_path):
+    from types import MappingProxyType
+
+    site = build(tmp_path, {"content/items/a.md": item()}).site
+    derived = (site.public_items, site.item_by_slug, site.items_by_issue, site._previews)
+    other = site.with_data(MappingProxyType({"x": 1}))
+    assert other.data == {"x": 1} and other.items is site.items
+    assert (other.public_items, other.item_by_slug, other.items_by_issue, other._previews) == (
+        derived
+    )
+    assert other.__dict__["public_items"] is site.__dict__["public_items"]  # not made again
+    fresh = build(tmp_path / "b", {"content/items/a.md": item()}).site
+    fresh.__dict__.pop("public_items", None)
+    assert "public_items" not in fresh.with_data(MappingProxyType({})).__dict__

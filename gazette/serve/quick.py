@@ -192,7 +192,7 @@ class QuickPages:
                 if plugin.has("link") and self.state.link_s.get(producer, RELINK_S) < RELINK_S:
                     found = call(plugin, "link", site, cache=None, building=False)
                     data = {**site.data, producer: found}
-                    site = replace(site, data=MappingProxyType(data))
+                    site = site.with_data(MappingProxyType(data))
                 outputs = call(plugin, "outputs", site, urls=self.state.urls, cache=None)
                 self._outputs[producer] = {
                     o.url: o for o in outputs or () if hasattr(o, "template")
