@@ -40,9 +40,9 @@ build and a build from scratch always agree, and it is stable:
 At 10,000 items the trie has 16 shards of about 625 records (a shard splits at
 1,001). The default is a trade measured at 10,000 items (bench/README.md,
 "Search" and "Fourteenth session"): 1,000-record shards keep each Pagefind
-process near 250 MB and make a one-item edit re-index about 625 records, which
-brought that build from 1.18x Hugo's to 0.83x; they cost a reader's first
-search more requests and bytes than 1,500 (16 shards instead of 8). A site
+process near 250 MB and make a one-item edit re-index about 625 records (that
+build took 13.0 s with 1,500, 10.8-11.2 s with 1,000); they cost a reader's
+first search more requests and bytes than 1,500 (16 shards instead of 8). A site
 whose readers matter more than its editors' saves can set ``shard_records =
 1500`` or more: fewer bundles, each Pagefind process holding about 280 MB per
 1,000 records of its shard.
