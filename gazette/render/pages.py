@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,7 +39,7 @@ from gazette.output.urls import Urls, output_path
 from gazette.parallel import in_halves
 from gazette.render.fingerprint import Fingerprinter, Unfingerprintable
 from gazette.render.replay import Replayer
-from gazette.render.templates import Theme, make_environment, render_template
+from gazette.render.templates import Theme, kept_templates, make_environment, render_template
 from gazette.render.tracking import Recorder, Tracked
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -84,57 +83,10 @@ def _engine_digest() -> bytes:
     return hasher.digest()
 
 
-class CheckedBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Jinja2's ``FileSystemBytecodeCache`` with a digest of each file's bytes in
-    front, checked before the compiled code is used: Jinja2 itself checks only
-    the source's checksum, so a damaged file could run damaged code."""
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            data = Path(self._get_cache_filename(bucket)).read_bytes()
-        except OSError:  # missing, a folder, unreadable: compiled again
-            return
-        body = data[16:]
-        if len(data) > 16 and hashlib.blake2b(body, digest_size=16).digest() == data[:16]:
-            bucket.bytecode_from_string(body)  # checks Jinja2's magic and the checksum
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        body = bucket.bytecode_to_string()
-        name = Path(self._get_cache_filename(bucket))
-        temporary = name.with_name(f"{name.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_bytes(hashlib.blake2b(body, digest_size=16).digest() + body)
-            os.replace(temporary, name)  # a killed build leaves no half file
-        except OSError:  # the next build compiles it again
-            temporary.unlink(missing_ok=True)
-
-
 def compiled_templates(folder: Path) -> jinja2.BytecodeCache | None:
-    """Templates compiled by earlier builds, kept under ``folder/<key>/``
-    (`CheckedBytecodeCache`: one file per template, named after it and checked
-    against a checksum of its source and a digest of its own bytes).
-
-    ``<key>`` stands for Gazette's code and Jinja2's version, on which the
-    compiled code also depends; folders of other keys are removed. Compiling
-    the templates of the pages that a one-item build renders again took about
-    0.3-0.5 s at 10,000 items. None when the folder cannot be made: templates
-    are then compiled as before.
-    """
-    key = hashlib.blake2b(_engine_digest() + jinja2.__version__.encode(), digest_size=8)
-    here = folder / key.hexdigest()
-    try:
-        if folder.is_dir():
-            for old in folder.iterdir():
-                if old.name == here.name:
-                    continue
-                if old.is_dir() and not old.is_symlink():
-                    shutil.rmtree(old)
-                else:
-                    old.unlink()
-        here.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return CheckedBytecodeCache(str(here))
+    """The compiled templates a build keeps (`templates.kept_templates`), keyed by
+    Gazette's code and Jinja2's version, on which the compiled code depends."""
+    return kept_templates(folder, _engine_digest() + jinja2.__version__.encode())
 
 
 def build_salt(

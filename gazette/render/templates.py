@@ -9,6 +9,8 @@ override any template or asset by putting a file of the same name in its own
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -96,6 +98,58 @@ def _is_value(arg: Any) -> bool:
     return isinstance(arg, str | int | bool | None)
 
 
+class CheckedBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's ``FileSystemBytecodeCache`` with a digest of each file's bytes in
+    front, checked before the compiled code is used: Jinja2 itself checks only
+    the source's checksum, so a damaged file could run damaged code."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            data = Path(self._get_cache_filename(bucket)).read_bytes()
+        except OSError:  # missing, a folder, unreadable: compiled again
+            return
+        body = data[16:]
+        if len(data) > 16 and hashlib.blake2b(body, digest_size=16).digest() == data[:16]:
+            bucket.bytecode_from_string(body)  # checks Jinja2's magic and the checksum
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        body = bucket.bytecode_to_string()
+        name = Path(self._get_cache_filename(bucket))
+        temporary = name.with_name(f"{name.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_bytes(hashlib.blake2b(body, digest_size=16).digest() + body)
+            os.replace(temporary, name)  # a killed build leaves no half file
+        except OSError:  # the next build compiles it again
+            temporary.unlink(missing_ok=True)
+
+
+def kept_templates(folder: Path, key: bytes) -> jinja2.BytecodeCache | None:
+    """Templates compiled by earlier builds, kept under ``folder/<digest of key>/``
+    (`CheckedBytecodeCache`: one file per template, named after it and checked
+    against a checksum of its source and a digest of its own bytes).
+
+    ``key`` stands for what the compiled code depends on beyond the source
+    (the caller's code, Jinja2's version); folders of other keys are removed.
+    Compiling the templates of the pages that a one-item build renders again
+    took about 0.3-0.5 s at 10,000 items. None when the folder cannot be made:
+    templates are then compiled as before.
+    """
+    here = folder / hashlib.blake2b(key, digest_size=8).hexdigest()
+    try:
+        if folder.is_dir():
+            for old in folder.iterdir():
+                if old.name == here.name:
+                    continue
+                if old.is_dir() and not old.is_symlink():
+                    shutil.rmtree(old)
+                else:
+                    old.unlink()
+        here.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return CheckedBytecodeCache(str(here))
+
+
 def make_environment(
     theme: Theme,
     urls: Urls,
@@ -105,8 +159,9 @@ def make_environment(
 ) -> jinja2.Environment:
     """The theme's Jinja2 environment.
 
-    ``bytecode_cache`` lets environments made one after the other (``serve``'s
-    previews) share compiled templates; a changed template is compiled again.
+    ``bytecode_cache`` lets environments made one after the other share
+    compiled templates (``serve``'s previews in memory, builds on disk with
+    `kept_templates`); a changed template is compiled again.
 
     With a ``recorder``, the environment is a ``TrackingEnvironment``: reads
     that templates make through tracked globals (the caller wraps ``gazette``
